@@ -1,0 +1,126 @@
+/*
+ * schema.c - the store's schema as an ordered list of migrations.
+ * store_migrations[i] takes PRAGMA user_version from i to i + 1; a released
+ * migration is never edited, only followed by a new one.
+ */
+#include "store_int.h"
+
+const char *const store_migrations[] = {
+	/* 0 -> 1: the first schema. */
+	"CREATE TABLE meta("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL"
+	") WITHOUT ROWID;"
+
+	/* git history: one row per ingested commit */
+	"CREATE TABLE commits("
+	"  id INTEGER PRIMARY KEY,"
+	"  oid TEXT NOT NULL UNIQUE,"       /* 40 hex digits */
+	"  time INTEGER NOT NULL,"          /* committer time, unix seconds */
+	"  author_name TEXT,"
+	"  author_email TEXT,"
+	"  parents TEXT NOT NULL DEFAULT '',"/* parent oids, space-separated */
+	"  boundary INTEGER NOT NULL DEFAULT 0" /* 1: a parent is not in the clone */
+	");"
+	/* first-parent diff of each commit; paths are BLOBs (any bytes) */
+	"CREATE TABLE changes("
+	"  commit_id INTEGER NOT NULL REFERENCES commits(id) ON DELETE CASCADE,"
+	"  status TEXT NOT NULL,"           /* A M D R C T */
+	"  old_path BLOB,"
+	"  new_path BLOB,"
+	"  old_blob TEXT,"
+	"  new_blob TEXT,"
+	"  old_mode INTEGER,"
+	"  new_mode INTEGER,"
+	"  similarity INTEGER"
+	");"
+	"CREATE INDEX changes_by_commit ON changes(commit_id);"
+	/* tips already walked, hidden from the next incremental ingest */
+	"CREATE TABLE ingest_tips("
+	"  oid TEXT PRIMARY KEY"
+	") WITHOUT ROWID;"
+
+	/* test results */
+	"CREATE TABLE tests("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"      /* canonical id: path::name or class::name */
+	"  file TEXT,"                      /* source file when known */
+	"  first_seen INTEGER NOT NULL"     /* unix seconds */
+	");"
+	"CREATE TABLE runs("
+	"  id INTEGER PRIMARY KEY,"
+	"  run_key TEXT NOT NULL UNIQUE,"   /* --run-id, or a hash of the inputs */
+	"  commit_oid TEXT NOT NULL,"
+	"  time INTEGER NOT NULL,"          /* unix seconds */
+	"  full INTEGER NOT NULL DEFAULT 0,"/* 1: every test ran */
+	"  kind TEXT NOT NULL DEFAULT 'ci'," /* ci, hook, audit, full, import */
+	"  source TEXT"                     /* where it came from (file names) */
+	");"
+	"CREATE INDEX runs_by_commit ON runs(commit_oid);"
+	"CREATE TABLE results("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  test_id INTEGER NOT NULL REFERENCES tests(id),"
+	"  outcome INTEGER NOT NULL,"       /* 0 pass 1 fail 2 error 3 skip 4 flaky */
+	"  duration REAL,"                  /* seconds, NULL if unknown */
+	"  audit INTEGER NOT NULL DEFAULT 0,"/* 1: run only as an audit sample */
+	"  PRIMARY KEY(run_id, test_id)"
+	") WITHOUT ROWID;"
+	/* covering: per-test statistics read results in test order */
+	"CREATE INDEX results_by_test ON results(test_id, run_id, outcome, duration);"
+	/* the files a run was recorded from, by content hash (no double counting) */
+	"CREATE TABLE run_files("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  hash TEXT NOT NULL,"             /* 16 hex digits of the file's bytes */
+	"  name TEXT NOT NULL,"             /* the file name as given */
+	"  PRIMARY KEY(run_id, hash)"
+	") WITHOUT ROWID;"
+
+	/* lineage: parsed facts per blob (content-addressed cache) */
+	"CREATE TABLE blob_facts("
+	"  blob TEXT NOT NULL,"
+	"  parser TEXT NOT NULL,"           /* parser name and version */
+	"  facts BLOB NOT NULL,"
+	"  PRIMARY KEY(blob, parser)"
+	") WITHOUT ROWID;"
+	/* lineage: a built graph per commit, serialized */
+	"CREATE TABLE graphs("
+	"  commit_oid TEXT PRIMARY KEY,"
+	"  built INTEGER NOT NULL,"         /* unix seconds, for eviction */
+	"  format INTEGER NOT NULL,"
+	"  data BLOB NOT NULL"            /* rowid table: large blobs */
+	");"
+	/* per-test coverage (covers edges) */
+	"CREATE TABLE coverage("
+	"  test_id INTEGER NOT NULL REFERENCES tests(id),"
+	"  path BLOB NOT NULL,"
+	"  commit_oid TEXT NOT NULL,"
+	"  PRIMARY KEY(test_id, path)"
+	") WITHOUT ROWID;"
+
+	/* selections: what `select` decided, for the report and evaluate */
+	"CREATE TABLE selections("
+	"  id INTEGER PRIMARY KEY,"
+	"  time INTEGER NOT NULL,"          /* unix seconds */
+	"  head_oid TEXT NOT NULL,"         /* '' for a work tree change */
+	"  base_oid TEXT NOT NULL,"
+	"  mode TEXT NOT NULL,"             /* safe, predictive, all, budget */
+	"  fallback TEXT,"                  /* why everything was selected, or NULL */
+	"  total INTEGER NOT NULL,"         /* tests known */
+	"  selected INTEGER NOT NULL,"
+	"  est_total REAL,"                 /* seconds, all tests */
+	"  est_selected REAL,"              /* seconds, the selection */
+	"  kinds INTEGER NOT NULL DEFAULT 0,"/* impact kind bits of the change */
+	"  recall REAL, confidence REAL, bound REAL, calib_runs INTEGER"
+	");"
+	"CREATE INDEX selections_by_head ON selections(head_oid);"
+	"CREATE TABLE selection_tests("
+	"  selection_id INTEGER NOT NULL REFERENCES selections(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"             /* test id (or test file) selected */
+	"  reason TEXT NOT NULL,"
+	"  kinds INTEGER NOT NULL DEFAULT 0,"
+	"  audit INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY(selection_id, name)"
+	") WITHOUT ROWID;",
+};
+
+const int store_nmigrations = (int)GI_ARRAY_SIZE(store_migrations);

@@ -1,0 +1,139 @@
+/*
+ * store_graph.c - the lineage graph's tables: serialised graphs per commit
+ * (the most recent few kept) and the content-addressed cache of parsed
+ * facts per blob and parser version.
+ */
+#include "store_int.h"
+
+
+/* Append column 0 of the row `st` stepped to, or GI_ENOTFOUND. */
+static int blob_column(struct store *s, sqlite3_stmt *st, const char *what, struct gi_buf *out)
+{
+	int rc = sqlite3_step(st), err = 0;
+
+	if (rc == SQLITE_ROW)
+		err = gi_buf_add(out, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+	else if (rc == SQLITE_DONE)
+		err = GI_ENOTFOUND;
+	else
+		err = store_sqlerr(s, what);
+	if (err == GI_ELIMIT)
+		gi_error_setc(err, "store '%s': %s exceeds %zu bytes", s->path, what, out->max);
+	sqlite3_reset(st);
+	return err;
+}
+
+/*
+ * Make room for exactly n more bytes in `out` (a graph is megabytes: growing
+ * by doubling would touch up to twice its pages).  GI_ELIMIT past its max.
+ */
+static int buf_room(struct store *s, struct gi_buf *out, size_t n)
+{
+	if (n > out->max || out->len > out->max - n)
+		return gi_error_setc(GI_ELIMIT, "store '%s': reading a lineage graph exceeds %zu bytes",
+				     s->path, out->max);
+	if (out->len + n + 1 > out->alloc) {
+		out->ptr = gi_xrealloc(out->ptr, out->len + n + 1);
+		out->alloc = out->len + n + 1;
+	}
+	return 0;
+}
+
+/*
+ * Append the graph blob of row `rowid` straight from its pages into `out`
+ * (incremental blob I/O): no copy of the whole blob inside SQLite.
+ */
+static int read_graph_blob(struct store *s, sqlite3_int64 rowid, struct gi_buf *out)
+{
+	sqlite3_blob *blob = NULL;
+	int len, err = 0;
+
+	if (sqlite3_blob_open(s->db, "main", "graphs", "data", rowid, 0, &blob) != SQLITE_OK) {
+		err = store_sqlerr(s, "reading a lineage graph");
+		goto done;
+	}
+	len = sqlite3_blob_bytes(blob);
+	if ((err = buf_room(s, out, (size_t)len)))
+		goto done;
+	if (len && sqlite3_blob_read(blob, out->ptr + out->len, len, 0) != SQLITE_OK) {
+		err = store_sqlerr(s, "reading a lineage graph");
+		goto done;
+	}
+	out->len += (size_t)len;
+	out->ptr[out->len] = '\0';
+done:
+	sqlite3_blob_close(blob);
+	return err;
+}
+
+int store_graph_get(struct store *s, const char *oid, struct gi_buf *out)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT rowid FROM graphs WHERE commit_oid = ?1");
+	int rc, err;
+
+	if (!st)
+		return GI_ERROR;
+	sqlite3_bind_text(st, 1, oid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	/* read while the statement still holds the read transaction */
+	if (rc == SQLITE_ROW)
+		err = read_graph_blob(s, sqlite3_column_int64(st, 0), out);
+	else
+		err = rc == SQLITE_DONE ? GI_ENOTFOUND : store_sqlerr(s, "reading a lineage graph");
+	sqlite3_reset(st);
+	return err;
+}
+
+int store_graph_put(struct store *s, const char *oid, int format, const void *data,
+		    size_t len, int keep)
+{
+	sqlite3_stmt *st;
+	int err;
+
+	if ((err = store_need_tx(s, "store_graph_put")))
+		return err;
+	st = store_stmt(s, "INSERT OR REPLACE INTO graphs(commit_oid, built, format, data) "
+			   "VALUES (?1, ?2, ?3, ?4)");
+	if (!st)
+		return GI_ERROR;
+	sqlite3_bind_text(st, 1, oid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)gi_unix_now());
+	sqlite3_bind_int(st, 3, format);
+	sqlite3_bind_blob64(st, 4, data, (sqlite3_uint64)len, SQLITE_STATIC);
+	if ((err = store_step_done(s, st, "saving a lineage graph")))
+		return err;
+	st = store_stmt(s, "DELETE FROM graphs WHERE rowid NOT IN "
+			   "(SELECT rowid FROM graphs ORDER BY built DESC, rowid DESC LIMIT ?1)");
+	if (!st)
+		return GI_ERROR;
+	sqlite3_bind_int(st, 1, keep);
+	return store_step_done(s, st, "evicting old lineage graphs");
+}
+
+int store_facts_get(struct store *s, const char *blob, const char *parser, struct gi_buf *out)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT facts FROM blob_facts WHERE blob = ?1 AND parser = ?2");
+
+	if (!st)
+		return GI_ERROR;
+	sqlite3_bind_text(st, 1, blob, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, parser, -1, SQLITE_STATIC);
+	return blob_column(s, st, "reading cached facts", out);
+}
+
+int store_facts_put(struct store *s, const char *blob, const char *parser, const void *data,
+		    size_t len)
+{
+	sqlite3_stmt *st;
+	int err;
+
+	if ((err = store_need_tx(s, "store_facts_put")))
+		return err;
+	st = store_stmt(s, "INSERT OR REPLACE INTO blob_facts(blob, parser, facts) VALUES (?1, ?2, ?3)");
+	if (!st)
+		return GI_ERROR;
+	sqlite3_bind_text(st, 1, blob, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, parser, -1, SQLITE_STATIC);
+	sqlite3_bind_blob64(st, 3, data ? data : "", (sqlite3_uint64)len, SQLITE_STATIC);
+	return store_step_done(s, st, "caching facts");
+}

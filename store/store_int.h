@@ -1,0 +1,48 @@
+/*
+ * store_int.h - private to store/: the store struct and the statement
+ * cache every store_*.c file uses.
+ */
+#ifndef GI_STORE_INT_H
+#define GI_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+#define STORE_STMT_CACHE 64
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	int in_tx;
+	int readonly;
+	struct {
+		const char *sql; /* a string literal: compared by address */
+		sqlite3_stmt *stmt;
+	} cache[STORE_STMT_CACHE];
+	int ncache;
+};
+
+/*
+ * A prepared, reset statement for `sql`, which must be a string literal
+ * (cached by address).  Returns NULL after setting the error.
+ */
+sqlite3_stmt *store_stmt(struct store *s, const char *sql);
+
+/* Set the error from the database's last message; returns GI_ERROR (or GI_ECORRUPT). */
+int store_sqlerr(struct store *s, const char *what);
+
+/* Run a statement that returns no rows; GI_ERROR on failure. */
+int store_step_done(struct store *s, sqlite3_stmt *st, const char *what);
+
+/* Execute plain SQL (no parameters). */
+int store_exec(struct store *s, const char *sql);
+
+/* Fail unless a transaction is open (every write must be inside one). */
+int store_need_tx(struct store *s, const char *what);
+
+/* The schema: migrations[i] brings user_version i to i + 1. */
+extern const char *const store_migrations[];
+extern const int store_nmigrations;
+
+#endif

@@ -1,0 +1,97 @@
+/*
+ * store_model.c - what the scoring model reads and keeps: every run in
+ * time order with its results (for the replay that trains and calibrates
+ * the model), and the audit tests of the latest selection of a commit (so
+ * that `record` can mark audit results).
+ */
+#include "store_int.h"
+
+int store_runs_each(struct store *s, int (*fn)(void *data, const struct store_run *run),
+		    void *data)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT id, commit_oid, time, full, kind FROM runs "
+					 "ORDER BY time, id");
+	struct store_run run;
+	int rc = SQLITE_DONE, err = 0;
+
+	if (!st)
+		return GI_ERROR;
+	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *c = sqlite3_column_text(st, 1), *k = sqlite3_column_text(st, 4);
+
+		run.id = sqlite3_column_int64(st, 0);
+		snprintf(run.commit, sizeof(run.commit), "%s", c ? (const char *)c : "");
+		run.time = sqlite3_column_int64(st, 2);
+		run.full = sqlite3_column_int(st, 3);
+		snprintf(run.kind, sizeof(run.kind), "%s", k ? (const char *)k : "");
+		err = fn(data, &run);
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = store_sqlerr(s, "reading runs");
+	sqlite3_reset(st);
+	return err;
+}
+
+int store_run_results_each(struct store *s,
+			   int (*fn)(void *data, const struct store_run_result *row), void *data)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT run_id, test_id, outcome, duration, audit "
+					 "FROM results ORDER BY run_id, test_id");
+	struct store_run_result row;
+	int rc = SQLITE_DONE, err = 0;
+
+	if (!st)
+		return GI_ERROR;
+	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row.run = sqlite3_column_int64(st, 0);
+		row.test = sqlite3_column_int64(st, 1);
+		row.outcome = sqlite3_column_int(st, 2);
+		row.duration = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 :
+			       sqlite3_column_double(st, 3);
+		row.audit = sqlite3_column_int(st, 4);
+		err = fn(data, &row);
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = store_sqlerr(s, "reading results");
+	sqlite3_reset(st);
+	return err;
+}
+
+int store_selection_audit_tests(struct store *s, const char *head_oid, struct gi_strvec *out)
+{
+	sqlite3_stmt *st = store_stmt(s,
+		"SELECT name FROM selection_tests WHERE audit = 1 AND selection_id = "
+		"(SELECT max(id) FROM selections WHERE head_oid = ?1)");
+	int rc;
+
+	if (!st)
+		return GI_ERROR;
+	sqlite3_bind_text(st, 1, head_oid, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		gi_strvec_push(out, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlerr(s, "reading a selection's audit tests");
+	gi_strvec_sort_uniq(out);
+	return 0;
+}
+
+int store_calibration_count(struct store *s, int level_test, size_t *out)
+{
+	sqlite3_stmt *st = level_test
+		? store_stmt(s, "SELECT count(*) FROM runs r JOIN results x ON x.run_id = r.id "
+				"WHERE r.full = 1 AND x.outcome IN (1, 2)")
+		: store_stmt(s, "SELECT count(*) FROM runs r WHERE r.full = 1 AND EXISTS "
+				"(SELECT 1 FROM results x WHERE x.run_id = r.id AND x.outcome IN (1, 2))");
+	int rc;
+
+	if (!st)
+		return GI_ERROR;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = (size_t)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return store_sqlerr(s, "counting calibration runs");
+	return 0;
+}

@@ -1,0 +1,381 @@
+/*
+ * store_results.c - runs, the files they came from, tests and their
+ * results (tables runs, run_files, tests, results).  Writes need an open
+ * transaction; reads stream rows to a callback so callers hold no more
+ * than they need.
+ */
+#include "store_int.h"
+
+static void copy_text(char *dst, size_t size, const unsigned char *src)
+{
+	snprintf(dst, size, "%s", src ? (const char *)src : "");
+}
+
+int store_run_find(struct store *s, const char *key, struct store_run *out)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT id, commit_oid, time, full, kind FROM runs "
+					 "WHERE run_key = ?1");
+	int rc;
+
+	if (!st)
+		return GI_ERROR;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(st, 0);
+		copy_text(out->commit, sizeof(out->commit), sqlite3_column_text(st, 1));
+		out->time = sqlite3_column_int64(st, 2);
+		out->full = sqlite3_column_int(st, 3);
+		copy_text(out->kind, sizeof(out->kind), sqlite3_column_text(st, 4));
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? GI_ENOTFOUND : store_sqlerr(s, "reading a run");
+}
+
+int store_run_add(struct store *s, const char *key, struct store_run *run, const char *source)
+{
+	sqlite3_stmt *st;
+	int err;
+
+	if (store_need_tx(s, "store_run_add"))
+		return GI_ERROR;
+	st = store_stmt(s, "INSERT INTO runs(run_key, commit_oid, time, full, kind, source) "
+			   "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	if (!st)
+		return GI_ERROR;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, run->commit, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, run->time);
+	sqlite3_bind_int(st, 4, run->full);
+	sqlite3_bind_text(st, 5, run->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, source, -1, SQLITE_STATIC);
+	if ((err = store_step_done(s, st, "adding a run")))
+		return err;
+	run->id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int store_run_set_full(struct store *s, int64_t run)
+{
+	sqlite3_stmt *st;
+
+	if (store_need_tx(s, "store_run_set_full"))
+		return GI_ERROR;
+	st = store_stmt(s, "UPDATE runs SET full = 1 WHERE id = ?1");
+	if (!st)
+		return GI_ERROR;
+	sqlite3_bind_int64(st, 1, run);
+	return store_step_done(s, st, "updating a run");
+}
+
+int store_run_file_has(struct store *s, int64_t run, const char *hash)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT 1 FROM run_files WHERE run_id = ?1 AND hash = ?2");
+	int rc;
+
+	if (!st)
+		return GI_ERROR;
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return rc == SQLITE_ROW;
+	return store_sqlerr(s, "reading a run's files");
+}
+
+int store_run_file_add(struct store *s, int64_t run, const char *hash, const char *name)
+{
+	sqlite3_stmt *st;
+
+	if (store_need_tx(s, "store_run_file_add"))
+		return GI_ERROR;
+	st = store_stmt(s, "INSERT OR IGNORE INTO run_files(run_id, hash, name) VALUES (?1, ?2, ?3)");
+	if (!st)
+		return GI_ERROR;
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	return store_step_done(s, st, "adding a run's file");
+}
+
+static int test_lookup(struct store *s, const char *name, int64_t *id)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT id FROM tests WHERE name = ?1");
+	int rc;
+
+	if (!st)
+		return GI_ERROR;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? GI_ENOTFOUND : store_sqlerr(s, "reading a test");
+}
+
+int store_test_ensure(struct store *s, const char *name, const char *file,
+		      int64_t first_seen, int64_t *id)
+{
+	sqlite3_stmt *st;
+	int err;
+
+	if (store_need_tx(s, "store_test_ensure"))
+		return GI_ERROR;
+	if ((err = test_lookup(s, name, id)) != GI_ENOTFOUND)
+		return err;
+	st = store_stmt(s, "INSERT INTO tests(name, file, first_seen) VALUES (?1, ?2, ?3)");
+	if (!st)
+		return GI_ERROR;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, file, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, first_seen);
+	if ((err = store_step_done(s, st, "adding a test")))
+		return err;
+	*id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+static void bind_duration(sqlite3_stmt *st, int col, double duration)
+{
+	if (duration >= 0)
+		sqlite3_bind_double(st, col, duration);
+	else
+		sqlite3_bind_null(st, col);
+}
+
+int store_result_add(struct store *s, int64_t run, int64_t test, int outcome,
+		     double duration, int audit)
+{
+	sqlite3_stmt *st;
+	int err;
+
+	if (store_need_tx(s, "store_result_add"))
+		return GI_ERROR;
+	st = store_stmt(s, "INSERT OR IGNORE INTO results(run_id, test_id, outcome, duration, audit) "
+			   "VALUES (?1, ?2, ?3, ?4, ?5)");
+	if (!st)
+		return GI_ERROR;
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_int64(st, 2, test);
+	sqlite3_bind_int(st, 3, outcome);
+	bind_duration(st, 4, duration);
+	sqlite3_bind_int(st, 5, audit);
+	if ((err = store_step_done(s, st, "adding a result")))
+		return err;
+	return sqlite3_changes(s->db) > 0;
+}
+
+int store_result_get(struct store *s, int64_t run, int64_t test, int *outcome, double *duration)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT outcome, duration FROM results "
+					 "WHERE run_id = ?1 AND test_id = ?2");
+	int rc;
+
+	if (!st)
+		return GI_ERROR;
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_int64(st, 2, test);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*outcome = sqlite3_column_int(st, 0);
+		*duration = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 :
+			    sqlite3_column_double(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? GI_ENOTFOUND : store_sqlerr(s, "reading a result");
+}
+
+int store_result_set(struct store *s, int64_t run, int64_t test, int outcome, double duration)
+{
+	sqlite3_stmt *st;
+
+	if (store_need_tx(s, "store_result_set"))
+		return GI_ERROR;
+	st = store_stmt(s, "UPDATE results SET outcome = ?3, duration = ?4 "
+			   "WHERE run_id = ?1 AND test_id = ?2");
+	if (!st)
+		return GI_ERROR;
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_int64(st, 2, test);
+	sqlite3_bind_int(st, 3, outcome);
+	bind_duration(st, 4, duration);
+	return store_step_done(s, st, "updating a result");
+}
+
+int store_run_outcomes(struct store *s, int64_t run, size_t *counts, int n)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT outcome, count(*) FROM results "
+					 "WHERE run_id = ?1 GROUP BY outcome");
+	int rc;
+
+	if (!st)
+		return GI_ERROR;
+	memset(counts, 0, sizeof(*counts) * (size_t)n);
+	sqlite3_bind_int64(st, 1, run);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int o = sqlite3_column_int(st, 0);
+
+		if (o >= 0 && o < n)
+			counts[o] = (size_t)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_sqlerr(s, "counting a run's results");
+}
+
+int store_tests_each(struct store *s, int (*fn)(void *data, const struct store_test_row *row),
+		     void *data)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT id, name, file, first_seen FROM tests ORDER BY id");
+	struct store_test_row row;
+	int rc = SQLITE_DONE, err = 0;
+
+	if (!st)
+		return GI_ERROR;
+	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row.id = sqlite3_column_int64(st, 0);
+		row.name = (const char *)sqlite3_column_text(st, 1);
+		row.file = (const char *)sqlite3_column_text(st, 2);
+		row.first_seen = sqlite3_column_int64(st, 3);
+		err = fn(data, &row);
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = store_sqlerr(s, "reading tests");
+	sqlite3_reset(st);
+	return err;
+}
+
+/* A run as results need it; the runs of a store are few next to its results. */
+struct run_info {
+	int64_t id, time;
+	int full;
+	char *commit;
+};
+
+struct run_map {
+	struct run_info *v;
+	size_t nr, alloc, last;
+};
+
+static void run_map_add(struct run_map *m, sqlite3_stmt *st)
+{
+	struct run_info *r;
+
+	GI_ALLOC_GROW(m->v, m->nr + 1, m->alloc);
+	r = &m->v[m->nr++];
+	r->id = sqlite3_column_int64(st, 0);
+	r->time = sqlite3_column_int64(st, 1);
+	r->commit = gi_xstrdup(sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "");
+	r->full = sqlite3_column_int(st, 3);
+}
+
+static void run_map_release(struct run_map *m)
+{
+	for (size_t i = 0; i < m->nr; i++)
+		free(m->v[i].commit);
+	free(m->v);
+}
+
+/* Every run, in id order. */
+static int run_map_load(struct store *s, struct run_map *m)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT id, time, commit_oid, full FROM runs ORDER BY id");
+	int rc;
+
+	if (!st)
+		return GI_ERROR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		run_map_add(m, st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_sqlerr(s, "reading runs");
+}
+
+/* The run `id` (one recorded since the map was loaded is read then), or NULL. */
+static const struct run_info *run_map_find(struct store *s, struct run_map *m, int64_t id)
+{
+	size_t lo = 0, hi = m->nr;
+	sqlite3_stmt *st;
+
+	if (m->last < m->nr && m->v[m->last].id == id)
+		return &m->v[m->last];
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->v[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < m->nr && m->v[lo].id == id)
+		return &m->v[m->last = lo];
+	st = store_stmt(s, "SELECT id, time, commit_oid, full FROM runs WHERE id = ?1");
+	if (!st)
+		return NULL;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		run_map_add(m, st); /* out of order at the end: found by the scan below */
+		m->last = m->nr - 1;
+	}
+	sqlite3_reset(st);
+	for (size_t i = m->nr; i-- > 0;)
+		if (m->v[i].id == id)
+			return &m->v[m->last = i];
+	return NULL;
+}
+
+/* One result row of `st` with its run; 1 if the run is gone (the row is skipped). */
+static int result_row(struct store *s, sqlite3_stmt *st, struct run_map *m,
+		      struct store_result_row *row)
+{
+	const struct run_info *r;
+
+	row->test = sqlite3_column_int64(st, 0);
+	row->run = sqlite3_column_int64(st, 1);
+	row->outcome = sqlite3_column_int(st, 2);
+	row->duration = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 :
+			sqlite3_column_double(st, 3);
+	if (!(r = run_map_find(s, m, row->run)))
+		return 1;
+	row->time = r->time;
+	row->commit = r->commit;
+	row->full = r->full;
+	return 0;
+}
+
+/*
+ * The runs are read once into memory and the results straight from their
+ * covering index: no join per result row (the hot path of every select).
+ * A result whose run is gone is left out, as the join did.
+ */
+int store_results_each(struct store *s,
+		       int (*fn)(void *data, const struct store_result_row *row), void *data)
+{
+	sqlite3_stmt *st = NULL;
+	struct store_result_row row;
+	struct run_map m = { 0 };
+	int rc = SQLITE_DONE, err;
+
+	if ((err = run_map_load(s, &m)))
+		goto done;
+	st = store_stmt(s, "SELECT test_id, run_id, outcome, duration "
+			   "FROM results INDEXED BY results_by_test ORDER BY test_id");
+	if (!st) {
+		err = GI_ERROR;
+		goto done;
+	}
+	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (!result_row(s, st, &m, &row))
+			err = fn(data, &row);
+	if (!err && rc != SQLITE_DONE)
+		err = store_sqlerr(s, "reading results");
+	sqlite3_reset(st);
+done:
+	run_map_release(&m);
+	return err;
+}
