@@ -1,0 +1,218 @@
+/* Unit tests for lineage/graph.c: the builder, lookups both ways, unplaced, paths, the serialised form. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph_int.h"
+
+/* t.py -> imports -> a.py -> param -> params.yaml:x ; b.py alone; README.md ignored. */
+static struct lineage_graph *small_graph(void)
+{
+	struct lineage_builder b;
+	struct lineage_graph *g = NULL;
+	uint32_t t, a, p, r;
+
+	lineage_builder_init(&b);
+	t = lineage_builder_node(&b, LINEAGE_NODE_TEST, "tests/t.py");
+	a = lineage_builder_node(&b, LINEAGE_NODE_FILE, "src/a.py");
+	p = lineage_builder_node(&b, LINEAGE_NODE_PARAM, "params.yaml:x");
+	lineage_builder_node(&b, LINEAGE_NODE_FILE, "src/b.py");
+	r = lineage_builder_node(&b, LINEAGE_NODE_FILE, "README.md");
+	b.nodes[r].flags |= LINEAGE_NODE_IGNORED;
+	b.nodes[p].hash = 42;
+	assert_int_equal(lineage_builder_node(&b, LINEAGE_NODE_FILE, "src/a.py"), a);
+	lineage_builder_edge(&b, t, a, LINEAGE_EDGE_IMPORTS);
+	lineage_builder_edge(&b, t, a, LINEAGE_EDGE_IMPORTS); /* duplicate */
+	lineage_builder_edge(&b, a, p, LINEAGE_EDGE_PARAM);
+	gi_strvec_push(&b.ignore, "*.md");
+	gi_strvec_push(&b.warnings, "cannot parse 'x.yaml' at line 3: bad");
+	lineage_builder_finish(&b, &g);
+	return g;
+}
+
+static void test_lineage_graph__lookups(void **state)
+{
+	struct lineage_graph *g = small_graph();
+	const struct lineage_edge *e;
+	uint32_t t, a, p;
+
+	(void)state;
+	assert_int_equal(lineage_graph_nnodes(g), 5);
+	assert_int_equal(lineage_graph_nedges(g), 2);
+	t = lineage_graph_find(g, LINEAGE_NODE_TEST, "tests/t.py");
+	a = lineage_graph_find(g, LINEAGE_NODE_FILE, "src/a.py");
+	p = lineage_graph_find(g, LINEAGE_NODE_PARAM, "params.yaml:x");
+	assert_int_not_equal(a, LINEAGE_NONE);
+	assert_int_equal(lineage_graph_find(g, LINEAGE_NODE_TEST, "src/a.py"), LINEAGE_NONE);
+	assert_int_equal(lineage_graph_find(g, LINEAGE_NODE_FILE, "nope"), LINEAGE_NONE);
+	assert_int_equal(lineage_node_hash(g, p), 42);
+	assert_int_equal(lineage_graph_deps(g, t, &e), 1);
+	assert_int_equal(e[0].node, a);
+	assert_int_equal(e[0].kind, LINEAGE_EDGE_IMPORTS);
+	assert_int_equal(lineage_graph_rdeps(g, p, &e), 1);
+	assert_int_equal(e[0].node, a);
+	assert_int_equal(lineage_graph_rdeps(g, t, &e), 0);
+	assert_int_equal(lineage_graph_test_of(g, "tests/t.py::test_x[1]"), t);
+	assert_int_equal(lineage_graph_test_of(g, "other.py::x"), LINEAGE_NONE);
+	assert_int_equal(lineage_node_id(g, a), gi_hash_node("file", "src/a.py", 8));
+	lineage_graph_free(g);
+}
+
+static void test_lineage_graph__unplaced(void **state)
+{
+	struct lineage_graph *g = small_graph();
+	const uint32_t *v;
+
+	(void)state;
+	assert_int_equal(lineage_graph_unplaced(g, &v), 1);
+	assert_string_equal(lineage_node_name(g, v[0]), "src/b.py");
+	assert_int_equal(lineage_graph_tests(g, &v), 1);
+	assert_true(lineage_graph_is_ignored(g, "docs/x.md"));
+	assert_false(lineage_graph_is_ignored(g, "src/b.py"));
+	lineage_graph_free(g);
+}
+
+static void test_lineage_graph__why(void **state)
+{
+	struct lineage_graph *g = small_graph();
+	struct gi_strvec sv = GI_STRVEC_INIT;
+	struct gi_buf b = GI_BUF_INIT;
+	uint32_t t = lineage_graph_find(g, LINEAGE_NODE_TEST, "tests/t.py");
+
+	(void)state;
+	lineage_graph_why(g, t, &sv);
+	assert_int_equal(sv.nr, 1);
+	assert_string_equal(sv.v[0], "tests/t.py -> imports -> src/a.py -> param -> params.yaml:x");
+	assert_int_equal(lineage_graph_path(g, t, lineage_graph_find(g, LINEAGE_NODE_FILE, "src/b.py"), &b),
+			 GI_ENOTFOUND);
+	assert_int_equal(b.len, 0);
+	gi_strvec_clear(&sv);
+	gi_buf_release(&b);
+	lineage_graph_free(g);
+}
+
+static void test_lineage_graph__roundtrip(void **state)
+{
+	struct lineage_graph *g = small_graph(), *h = NULL;
+	struct gi_buf a = GI_BUF_INIT, b = GI_BUF_INIT;
+	const struct lineage_edge *e;
+	uint32_t p;
+
+	(void)state;
+	assert_int_equal(lineage_graph_encode(g, &a), 0);
+	assert_int_equal(lineage_graph_decode(a.ptr, a.len, "graph", &h), 0);
+	assert_int_equal(lineage_graph_encode(h, &b), 0);
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.ptr, b.ptr, a.len);
+	p = lineage_graph_find(h, LINEAGE_NODE_PARAM, "params.yaml:x");
+	assert_int_equal(lineage_graph_rdeps(h, p, &e), 1);
+	assert_string_equal(lineage_node_name(h, e[0].node), "src/a.py");
+	assert_int_equal(lineage_graph_warnings(h)->nr, 1);
+	assert_string_equal(lineage_graph_ignore(h)->v[0], "*.md");
+	gi_buf_release(&a);
+	gi_buf_release(&b);
+	lineage_graph_free(g);
+	lineage_graph_free(h);
+}
+
+/* decode_take keeps the blob's memory: same graph, the buffer left empty */
+static void test_lineage_graph__take(void **state)
+{
+	struct lineage_graph *g = small_graph(), *h = NULL;
+	struct gi_buf a = GI_BUF_INIT, b = GI_BUF_INIT, bad = GI_BUF_INIT;
+
+	(void)state;
+	assert_int_equal(lineage_graph_encode(g, &a), 0);
+	assert_int_equal(gi_buf_add(&bad, a.ptr, a.len - 8), 0);
+	assert_int_equal(lineage_graph_decode_take(&bad, "graph", &h), GI_ECORRUPT);
+	assert_null(h);
+	assert_int_equal(lineage_graph_encode(g, &b), 0);
+	assert_int_equal(lineage_graph_decode_take(&b, "graph", &h), 0);
+	assert_null(b.ptr);
+	assert_int_equal(b.len, 0);
+	assert_int_equal(lineage_graph_encode(h, &b), 0);
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.ptr, b.ptr, a.len);
+	assert_int_not_equal(lineage_graph_find(h, LINEAGE_NODE_FILE, "src/a.py"), LINEAGE_NONE);
+	gi_buf_release(&a);
+	gi_buf_release(&b);
+	gi_buf_release(&bad);
+	lineage_graph_free(g);
+	lineage_graph_free(h);
+}
+
+static void test_lineage_graph__corrupt(void **state)
+{
+	struct lineage_graph *g = small_graph(), *h = NULL;
+	struct gi_buf a = GI_BUF_INIT;
+
+	(void)state;
+	assert_int_equal(lineage_graph_encode(g, &a), 0);
+	assert_int_equal(lineage_graph_decode(a.ptr, a.len - 1, "graph", &h), GI_ECORRUPT);
+	assert_int_equal(lineage_graph_decode(a.ptr, 10, "graph", &h), GI_ECORRUPT);
+	a.ptr[a.len - 3] ^= 0x55; /* body damage: checksum */
+	assert_int_equal(lineage_graph_decode(a.ptr, a.len, "graph of 'x'", &h), GI_ECORRUPT);
+	assert_non_null(strstr(gi_error_last(), "graph of 'x'"));
+	a.ptr[a.len - 3] ^= 0x55;
+	a.ptr[0] = 'X';
+	assert_int_equal(lineage_graph_decode(a.ptr, a.len, "graph", &h), GI_ECORRUPT);
+	assert_null(h);
+	gi_buf_release(&a);
+	lineage_graph_free(g);
+}
+
+/* Random bytes never crash the loader. */
+static void test_lineage_graph__garbage(void **state)
+{
+	struct lineage_graph *h = NULL;
+	unsigned char junk[512];
+
+	(void)state;
+	srand(7);
+	for (int round = 0; round < 200; round++) {
+		for (size_t i = 0; i < sizeof(junk); i++)
+			junk[i] = (unsigned char)rand();
+		memcpy(junk, "GIGRAPH", 8);
+		assert_int_equal(lineage_graph_decode(junk, (size_t)(rand() % 512), "g", &h), GI_ECORRUPT);
+	}
+}
+
+static void test_lineage_graph__export(void **state)
+{
+	struct lineage_graph *g = small_graph();
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	(void)state;
+	assert_int_equal(lineage_graph_export(g, "json", f), 0);
+	fclose(f);
+	assert_non_null(strstr(text, "{\"from\":\"test:tests/t.py\",\"kind\":\"imports\",\"to\":\"file:src/a.py\"}"));
+	free(text);
+	f = open_memstream(&text, &len);
+	assert_int_equal(lineage_graph_export(g, "dot", f), 0);
+	fclose(f);
+	assert_non_null(strstr(text, "[label=\"param\"]"));
+	assert_int_equal(lineage_graph_export(g, "svg", stdout), GI_EUSAGE);
+	free(text);
+	lineage_graph_free(g);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lineage_graph__lookups),
+		cmocka_unit_test(test_lineage_graph__unplaced),
+		cmocka_unit_test(test_lineage_graph__why),
+		cmocka_unit_test(test_lineage_graph__roundtrip),
+		cmocka_unit_test(test_lineage_graph__take),
+		cmocka_unit_test(test_lineage_graph__corrupt),
+		cmocka_unit_test(test_lineage_graph__garbage),
+		cmocka_unit_test(test_lineage_graph__export),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,113 @@
+/* Unit tests for lineage/treediff.c: the diff of two commits' trees, identical folders skipped. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lineage.h"
+#include "testlib.h"
+
+static char dir[] = "/tmp/gi-test-treediff-XXXXXX";
+static char c1[41], c2[41], c3[41];
+
+static int sh(const char *script)
+{
+	char *cmd = gi_xstrfmt("cd '%s/r' && %s", dir, script);
+	int rc = system(cmd);
+
+	free(cmd);
+	return rc;
+}
+
+/* c1: a/b/deep.py, a/same/x.py, top.txt, run.sh; c2 edits deep, chmods run.sh, adds
+ * new/n.py; c3 deletes top.txt and adds moved.txt (a rename candidate). */
+static int make_repo(void **state)
+{
+	struct lineage_repo *repo = NULL;
+	char *path;
+	int rc;
+
+	(void)state;
+	if (!test_tmpdir(dir))
+		return -1;
+	path = gi_xstrfmt("git init -q '%s/r'", dir);
+	rc = system(path);
+	free(path);
+	if (rc)
+		return -1;
+	rc = sh("mkdir -p a/b a/same && echo 1 > a/b/deep.py && echo x > a/same/x.py && "
+		"echo t > top.txt && echo s > run.sh && git add -A && "
+		"git -c user.name=t -c user.email=t@example.com commit -qm one && "
+		"echo 2 > a/b/deep.py && chmod +x run.sh && mkdir new && echo n > new/n.py && "
+		"git add -A && git -c user.name=t -c user.email=t@example.com commit -qm two && "
+		"git mv top.txt moved.txt && git -c user.name=t -c user.email=t@example.com commit -qm three");
+	path = gi_xstrfmt("%s/r", dir);
+	if (rc || lineage_repo_open(&repo, path) || lineage_repo_resolve(repo, "HEAD~2", c1) ||
+	    lineage_repo_resolve(repo, "HEAD~1", c2) || lineage_repo_resolve(repo, "HEAD", c3))
+		rc = -1;
+	lineage_repo_free(repo);
+	free(path);
+	return rc ? -1 : 0;
+}
+
+static void diff(const char *base, const char *head, struct lineage_tree_diff *out)
+{
+	struct lineage_repo *repo = NULL;
+	char *path = gi_xstrfmt("%s/r", dir);
+
+	assert_int_equal(lineage_repo_open(&repo, path), 0);
+	assert_int_equal(lineage_tree_diff(repo, base, head, out), 0);
+	lineage_repo_free(repo);
+	free(path);
+}
+
+static void test_lineage_treediff__edits_modes_adds(void **state)
+{
+	struct lineage_tree_diff d;
+
+	(void)state;
+	diff(c1, c2, &d);
+	assert_int_equal(d.nr, 3);
+	assert_string_equal(d.v[0].path, "a/b/deep.py");
+	assert_int_equal(d.v[0].status, 'M');
+	assert_int_not_equal(strcmp(d.v[0].old_blob, d.v[0].new_blob), 0);
+	assert_string_equal(d.v[1].path, "new/n.py");
+	assert_int_equal(d.v[1].status, 'A');
+	assert_int_equal(d.v[1].old_mode, 0);
+	assert_string_equal(d.v[2].path, "run.sh");
+	assert_int_equal(d.v[2].status, 'M');
+	assert_int_equal(d.v[2].old_mode, 0100644);
+	assert_int_equal(d.v[2].new_mode, 0100755);
+	assert_true(d.adds && !d.dels);
+	lineage_tree_diff_release(&d);
+}
+
+static void test_lineage_treediff__renames_flagged_and_root(void **state)
+{
+	struct lineage_tree_diff d;
+
+	(void)state;
+	diff(c2, c3, &d); /* a rename: an add and a delete, for the caller to pair */
+	assert_int_equal(d.nr, 2);
+	assert_true(d.adds && d.dels);
+	assert_string_equal(d.v[0].path, "moved.txt");
+	assert_string_equal(d.v[1].path, "top.txt");
+	assert_string_equal(d.v[0].new_blob, d.v[1].old_blob);
+	lineage_tree_diff_release(&d);
+	diff(NULL, c1, &d); /* the root commit: every file added */
+	assert_int_equal(d.nr, 4);
+	assert_true(d.adds && !d.dels);
+	lineage_tree_diff_release(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lineage_treediff__edits_modes_adds),
+		cmocka_unit_test(test_lineage_treediff__renames_flagged_and_root),
+	};
+	return cmocka_run_group_tests(tests, make_repo, NULL);
+}

@@ -1,0 +1,117 @@
+/* Unit tests for store/store.c: create, migrate, reopen, refuse newer or foreign files. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "testlib.h"
+
+static char *tmp_path(const char *name)
+{
+	char dir[] = "/tmp/gi-store-XXXXXX";
+
+	assert_non_null(test_tmpdir(dir));
+	return gi_xstrfmt("%s/sub/%s", dir, name);
+}
+
+static void test_store_store__create_and_meta(void **state)
+{
+	char *path = tmp_path("impact.db");
+	struct store *s = NULL;
+	char *v = NULL;
+
+	(void)state;
+	assert_int_equal(store_open(&s, path, 0), GI_ENOTFOUND);
+	assert_int_equal(store_open(&s, path, STORE_CREATE), 0);
+	assert_int_equal(store_meta_set(s, "k", "v"), GI_ERROR); /* outside a transaction */
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_meta_set(s, "k", "v1"), 0);
+	assert_int_equal(store_meta_set(s, "k", "v2"), 0);
+	assert_int_equal(store_commit(s), 0);
+	store_free(s);
+
+	assert_int_equal(store_open(&s, path, STORE_READONLY), 0);
+	assert_int_equal(store_meta_get(s, "k", &v), 0);
+	assert_string_equal(v, "v2");
+	free(v);
+	assert_int_equal(store_meta_get(s, "missing", &v), GI_ENOTFOUND);
+	assert_int_equal(store_check(s), 0);
+	store_free(s);
+	free(path);
+}
+
+static void test_store_store__rollback_keeps_old(void **state)
+{
+	char *path = tmp_path("impact.db");
+	struct store *s = NULL;
+	char *v = NULL;
+
+	(void)state;
+	assert_int_equal(store_open(&s, path, STORE_CREATE), 0);
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_meta_set(s, "k", "old"), 0);
+	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_meta_set(s, "k", "new"), 0);
+	store_rollback(s);
+	assert_int_equal(store_meta_get(s, "k", &v), 0);
+	assert_string_equal(v, "old");
+	free(v);
+	store_free(s);
+	free(path);
+}
+
+static void test_store_store__newer_schema_refused(void **state)
+{
+	char *path = tmp_path("impact.db");
+	struct store *s = NULL;
+	sqlite3 *db;
+
+	(void)state;
+	assert_int_equal(store_open(&s, path, STORE_CREATE), 0);
+	store_free(s);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open(&s, path, 0), GI_ECORRUPT);
+	assert_non_null(strstr(gi_error_last(), "newer"));
+	free(path);
+}
+
+static void test_store_store__garbage_file(void **state)
+{
+	char *path = tmp_path("impact.db");
+	struct store *s = NULL;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(store_open(&s, path, STORE_CREATE), 0);
+	store_free(s);
+	unlink(path);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	for (int i = 0; i < 4096; i++)
+		fputc("garbage!"[i % 8], f);
+	fclose(f);
+	assert_int_equal(store_open(&s, path, 0), GI_ECORRUPT);
+	assert_non_null(strstr(gi_error_last(), path));
+	free(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_store_store__create_and_meta),
+		cmocka_unit_test(test_store_store__rollback_keeps_old),
+		cmocka_unit_test(test_store_store__newer_schema_refused),
+		cmocka_unit_test(test_store_store__garbage_file),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

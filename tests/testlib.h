@@ -1,0 +1,67 @@
+/*
+ * testlib.h - helpers shared by the unit tests: scratch folders under
+ * /tmp that are removed (with everything in them) when the test exits.
+ */
+#ifndef GI_TESTLIB_H
+#define GI_TESTLIB_H
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common.h"
+
+static struct gi_strvec testlib_dirs = GI_STRVEC_INIT;
+
+/* Remove `path` and, for a folder, everything in it (symlinks are not followed). */
+static void testlib_rm(const char *path)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *e;
+
+	if (lstat(path, &st))
+		return;
+	if (S_ISDIR(st.st_mode) && (d = opendir(path))) {
+		while ((e = readdir(d))) {
+			char *sub;
+
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			sub = gi_xstrfmt("%s/%s", path, e->d_name);
+			testlib_rm(sub);
+			free(sub);
+		}
+		closedir(d);
+		rmdir(path);
+		return;
+	}
+	unlink(path);
+}
+
+static void testlib_cleanup(void)
+{
+	for (size_t i = 0; i < testlib_dirs.nr; i++)
+		testlib_rm(testlib_dirs.v[i]);
+	gi_strvec_clear(&testlib_dirs);
+}
+
+/*
+ * Make a scratch folder from `templ` ("/tmp/gi-name-XXXXXX", modified in
+ * place) that is removed when the process exits.  Returns templ or NULL.
+ */
+static inline char *test_tmpdir(char *templ)
+{
+	if (!mkdtemp(templ))
+		return NULL;
+	if (!testlib_dirs.nr)
+		atexit(testlib_cleanup);
+	gi_strvec_push(&testlib_dirs, templ);
+	return templ;
+}
+
+#endif
