@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# History ingestion speed on a generated repository (default 20,000 commits
+# over 2,000 files, made with git fast-import and repacked as gc would), as a
+# ratio to `git log --all --name-status --no-renames` in the same run (goal
+# under 2x).  Prints wall and CPU (user+sys) seconds, best of RUNS; never
+# fails on speed.
+# usage: bench/ingest.sh [GIT_IMPACT] [COMMITS] [FILES] [RUNS]
+set -euo pipefail
+BIN=$(realpath "${1:-build/git-impact}")
+COMMITS=${2:-20000}
+FILES=${3:-2000}
+RUNS=${4:-3}
+HERE=$(cd "$(dirname "$0")" && pwd)
+W=$(mktemp -d "${TMPDIR:-/tmp}/gi-bench-ingest-XXXXXX")
+trap 'rm -rf "$W"' EXIT
+
+git init -q -b main "$W/repo" && cd "$W/repo"
+python3 "$HERE/gen-history.py" "$COMMITS" "$FILES" | git fast-import --quiet
+git repack -adq
+echo "repository: $(git rev-list --all | wc -l) commits, $(git ls-tree -r HEAD | wc -l) files at HEAD"
+
+# measure NAME CMD...: best wall and CPU seconds of RUNS runs of CMD (before each: $PRE)
+measure() {
+  local name=$1 best_wall='' best_cpu='' out
+  shift
+  for _ in $(seq "$RUNS"); do
+    eval "${PRE:-:}"
+    out=$(python3 - "$@" <<'P'
+import os, subprocess, sys, time
+t = time.monotonic()
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+r = os.times()
+print(f"{time.monotonic() - t:.3f} {r.children_user + r.children_system:.3f}")
+P
+)
+    set -- "$@"
+    read -r wall cpu <<<"$out"
+    if [ -z "$best_wall" ] || python3 -c "import sys; sys.exit(not $wall < $best_wall)"; then best_wall=$wall; fi
+    if [ -z "$best_cpu" ] || python3 -c "import sys; sys.exit(not $cpu < $best_cpu)"; then best_cpu=$cpu; fi
+  done
+  printf '%-34s wall %7.3f s   cpu %7.3f s\n' "$name" "$best_wall" "$best_cpu"
+  eval "${name//[^a-z]/_}_wall=$best_wall ${name//[^a-z]/_}_cpu=$best_cpu"
+}
+
+export IMPACT_STORE="$W/impact.db"
+PRE='' measure "git log" git log --all --name-status --no-renames
+PRE='rm -f "$IMPACT_STORE" "$IMPACT_STORE-wal" "$IMPACT_STORE-shm"' measure "git impact ingest (empty store)" "$BIN" ingest -q
+PRE='' measure "git impact ingest (up to date)" "$BIN" ingest -q
+python3 - "$git_log_wall" "$git_log_cpu" "$git_impact_ingest__empty_store__wall" "$git_impact_ingest__empty_store__cpu" <<'P'
+import sys
+gw, gc, iw, ic = map(float, sys.argv[1:])
+print(f"ratio ingest / git log:  wall {iw / gw:.2f}x   cpu {ic / gc:.2f}x   (goal < 2x)")
+P
