@@ -128,7 +128,7 @@ int gi_buf_add(struct gi_buf *b, const void *data, size_t len);
 int gi_buf_adds(struct gi_buf *b, const char *s);
 int gi_buf_addch(struct gi_buf *b, char c);
 int gi_buf_printf(struct gi_buf *b, const char *fmt, ...) GI_PRINTF(2, 3);
-int gi_buf_vprintf(struct gi_buf *b, const char *fmt, va_list ap);
+int gi_buf_vprintf(struct gi_buf *b, const char *fmt, va_list ap) GI_PRINTF(2, 0);
 /* The contents as a string ("" when empty).  Borrowed. */
 const char *gi_buf_cstr(const struct gi_buf *b);
 /* Hand the contents to the caller (free with free()); the buffer is empty. */

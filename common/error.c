@@ -10,7 +10,7 @@
 
 static char last_error[1024];
 
-static void set_msg(const char *fmt, va_list ap)
+static GI_PRINTF(1, 0) void set_msg(const char *fmt, va_list ap)
 {
 	vsnprintf(last_error, sizeof(last_error), fmt, ap);
 }

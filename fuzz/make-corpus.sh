@@ -143,6 +143,35 @@ seed cscan includes.c <<'X'
 const char *s = "#include \"no.h\"";
 #include "util.h"
 X
+# coverage: the first byte picks the reader (00 coverage.py JSON, 01 lcov)
+seed coverage coveragepy.json 00 <<'X'
+{"meta": {"version": "7.4", "show_contexts": true},
+ "files": {
+  "src/a.py": {"executed_lines": [1, 2],
+   "contexts": {"1": ["", "tests/t.py::test_a|run", "tests/t.py::test_a|setup"],
+                "2": ["tests/t.py::test_b[x-\u00e9]|run"]},
+   "functions": {"f": {"contexts": {"1": ["tests/t.py::hidden|run"]}}}},
+  "/w/repo/src/caf\u00e9.py": {"contexts": {"3": ["tests.test_m.test_c"]}},
+  "../outside.py": {"contexts": {"1": ["tests/t.py::test_a|run"]}},
+  "empty.py": {"contexts": {}}}}
+X
+seed coverage lcov.info 01 <<'X'
+TN:
+SF:/w/repo/src/a.py
+DA:1,0
+DA:2,0,abc
+end_of_record
+SF:src/b.c
+FN:1,f
+FNDA:3,f
+DA:1,3
+LH:1
+end_of_record
+TN:test_two
+SF:../../etc/passwd
+DA:7,12
+end_of_record
+X
 printf 'lineage\0../outside' | seed path join-escape
 printf 'a/b\0./c/../d//e' | seed path join-dots
 printf 'params.yaml:train.lr' | seed path dep-param

@@ -6,6 +6,7 @@
 #define GI_TESTLIB_H
 
 #include <dirent.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,24 @@ static inline char *test_tmpdir(char *templ)
 		atexit(testlib_cleanup);
 	gi_strvec_push(&testlib_dirs, templ);
 	return templ;
+}
+
+/*
+ * Run the shell command formatted from `fmt`; system()'s status, or -1 when
+ * the command does not fit in 8 KiB.  Test code only: arguments are ours.
+ */
+static inline GI_PRINTF(1, 2) int test_sh(const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(cmd))
+		return -1;
+	return system(cmd);
 }
 
 #endif

@@ -226,8 +226,8 @@ static void test_history_record__stats_decay(void **state)
 	const char *xml[3] = {
 		"<testsuite><testcase classname='k' name='t' time='1'><failure/></testcase></testsuite>",
 		"<testsuite><testcase classname='k' name='t' time='4'/></testsuite>",
-		"<testsuite><testcase classname='k' name='t' time='2'/>"
-		"<testcase classname='k' name='u'><skipped/></testcase></testsuite>",
+		("<testsuite><testcase classname='k' name='t' time='2'/>"
+		 "<testcase classname='k' name='u'><skipped/></testcase></testsuite>"),
 	};
 	const char *commits[3] = { C1, C2, "3333333333333333333333333333333333333333" };
 

@@ -12,27 +12,17 @@
 
 #include "impact.h"
 #include "store.h"
+#include "testlib.h"
 
 static char repo_dir[64];
 
-static void sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	assert_true(n > 0 && (size_t)n < sizeof(cmd));
-	assert_int_equal(system(cmd), 0);
-}
+#define sh(...) assert_int_equal(test_sh(__VA_ARGS__), 0)
 
 static int setup(void **state)
 {
 	(void)state;
 	snprintf(repo_dir, sizeof(repo_dir), "/tmp/gi-explain-XXXXXX");
-	if (!mkdtemp(repo_dir))
+	if (!test_tmpdir(repo_dir))
 		return -1;
 	sh("cd %s && export GIT_AUTHOR_NAME=a GIT_AUTHOR_EMAIL=a@x GIT_COMMITTER_NAME=a "
 	   "GIT_COMMITTER_EMAIL=a@x GIT_CONFIG_NOSYSTEM=1 HOME=%s && git init -q -b main . && "

@@ -21,6 +21,9 @@
 #define atoi(x) GI_BANNED(atoi)
 #undef atol
 #define atol(x) GI_BANNED(atol)
+/* gi_qsort(): qsort's base is declared non-null even for 0 elements. */
+#undef qsort
+#define qsort(b, n, s, c) GI_BANNED(qsort)
 #undef gets
 #define gets(x) GI_BANNED(gets)
 
