@@ -169,7 +169,7 @@ static int cmp_bedge(const void *a, const void *b)
 	return x->kind < y->kind ? -1 : x->kind > y->kind;
 }
 
-static struct lineage_graph *alloc_graph(uint32_t nnodes, size_t nedges, size_t pool_len)
+struct lineage_graph *lineage_graph_alloc(uint32_t nnodes, size_t nedges, size_t pool_len)
 {
 	struct lineage_graph *g = gi_xcalloc(1, sizeof(*g));
 	size_t sz = 0, o_nodes, o_foff, o_roff, o_fwd, o_rev, o_pool;
@@ -269,12 +269,14 @@ static void fill_edges(struct lineage_graph *g, const struct lineage_bedge *e, s
 
 static const struct lineage_graph *sort_graph;
 
+/* By name, then by index (names repeat across kinds): a total order. */
 static int cmp_node_name(const void *a, const void *b)
 {
-	const struct lineage_gnode *x = &sort_graph->nodes[*(const uint32_t *)a];
-	const struct lineage_gnode *y = &sort_graph->nodes[*(const uint32_t *)b];
+	uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
+	int c = strcmp(sort_graph->pool + sort_graph->nodes[i].name,
+		       sort_graph->pool + sort_graph->nodes[j].name);
 
-	return strcmp(sort_graph->pool + x->name, sort_graph->pool + y->name);
+	return c ? c : i < j ? -1 : i > j;
 }
 
 static void sort_by_name(const struct lineage_graph *g, uint32_t *v, size_t n)
@@ -284,21 +286,15 @@ static void sort_by_name(const struct lineage_graph *g, uint32_t *v, size_t n)
 	sort_graph = NULL;
 }
 
-/* Mark every node a test reaches; the rest of files/datasets are unplaced. */
-static void compute_lists(struct lineage_graph *g)
+/* seen[n] = 1 for every node a test reaches (tests included). */
+static uint8_t *reached_by_tests(const struct lineage_graph *g)
 {
 	uint8_t *seen = gi_xcalloc(g->nnodes ? g->nnodes : 1, 1);
 	uint32_t *stack = gi_xmallocarray(g->nnodes ? g->nnodes : 1, sizeof(*stack));
 	size_t sp = 0;
 
-	free(g->tests);
-	free(g->unplaced);
-	g->tests = gi_xmallocarray(g->nnodes ? g->nnodes : 1, sizeof(*g->tests));
-	g->unplaced = gi_xmallocarray(g->nnodes ? g->nnodes : 1, sizeof(*g->unplaced));
-	g->ntests = g->nunplaced = 0;
 	for (uint32_t i = 0; i < g->nnodes; i++)
 		if (g->nodes[i].kind == LINEAGE_NODE_TEST) {
-			g->tests[g->ntests++] = i;
 			seen[i] = 1;
 			stack[sp++] = i;
 		}
@@ -311,6 +307,54 @@ static void compute_lists(struct lineage_graph *g)
 				stack[sp++] = g->fwd[e].node;
 			}
 	}
+	free(stack);
+	return seen;
+}
+
+/*
+ * Members of v (n, in g's name order) in `in`, then the rest of `in`'s
+ * members merged in by name: a sorted list without sorting it whole.
+ * prev[i] are indexes of g already (LINEAGE_NONE entries skipped).
+ */
+static size_t merge_sorted(const struct lineage_graph *g, const uint32_t *prev, size_t nprev,
+			   uint8_t *in, uint32_t *out)
+{
+	uint32_t *fresh = gi_xmallocarray(g->nnodes ? g->nnodes : 1, sizeof(*fresh));
+	size_t nfresh = 0, nkept = 0, n = 0, i = 0, j = 0;
+	uint32_t *kept = gi_xmallocarray(nprev ? nprev : 1, sizeof(*kept));
+
+	for (size_t k = 0; k < nprev; k++)
+		if (prev[k] != LINEAGE_NONE && in[prev[k]] == 1) {
+			in[prev[k]] = 2;
+			kept[nkept++] = prev[k];
+		}
+	for (uint32_t k = 0; k < g->nnodes; k++)
+		if (in[k] == 1)
+			fresh[nfresh++] = k;
+	sort_by_name(g, fresh, nfresh);
+	sort_graph = g;
+	while (i < nkept || j < nfresh)
+		out[n++] = j >= nfresh || (i < nkept && cmp_node_name(&kept[i], &fresh[j]) < 0) ?
+			   kept[i++] : fresh[j++];
+	sort_graph = NULL;
+	free(fresh);
+	free(kept);
+	return n;
+}
+
+void lineage_graph_lists(struct lineage_graph *g, const uint32_t *ptests, size_t nptests,
+			 const uint32_t *punplaced, size_t npunplaced)
+{
+	uint8_t *seen = reached_by_tests(g);
+	uint8_t *in = gi_xcalloc(g->nnodes ? g->nnodes : 1, 1);
+
+	if (!g->lists_in_mem) {
+		free(g->tests);
+		free(g->unplaced);
+	}
+	g->lists_in_mem = 0;
+	g->tests = gi_xmallocarray(g->nnodes ? g->nnodes : 1, sizeof(*g->tests));
+	g->unplaced = gi_xmallocarray(g->nnodes ? g->nnodes : 1, sizeof(*g->unplaced));
 	for (uint32_t i = 0; i < g->nnodes; i++) {
 		struct lineage_gnode *n = &g->nodes[i];
 		int loose = n->kind == LINEAGE_NODE_FILE && !seen[i] &&
@@ -319,13 +363,20 @@ static void compute_lists(struct lineage_graph *g)
 		n->flags &= (uint8_t)~LINEAGE_NODE_UNPLACED;
 		if (loose || (n->flags & LINEAGE_NODE_BROKEN))
 			n->flags |= LINEAGE_NODE_UNPLACED;
-		if (n->flags & LINEAGE_NODE_UNPLACED)
-			g->unplaced[g->nunplaced++] = i;
+		in[i] = n->kind == LINEAGE_NODE_TEST;
 	}
-	sort_by_name(g, g->tests, g->ntests);
-	sort_by_name(g, g->unplaced, g->nunplaced);
+	g->ntests = merge_sorted(g, ptests, nptests, in, g->tests);
+	for (uint32_t i = 0; i < g->nnodes; i++)
+		in[i] = !!(g->nodes[i].flags & LINEAGE_NODE_UNPLACED);
+	g->nunplaced = merge_sorted(g, punplaced, npunplaced, in, g->unplaced);
 	free(seen);
-	free(stack);
+	free(in);
+}
+
+/* Mark every node a test reaches; the rest of files/datasets are unplaced. */
+static void compute_lists(struct lineage_graph *g)
+{
+	lineage_graph_lists(g, NULL, 0, NULL, 0);
 }
 
 static void move_strvec(struct gi_strvec *to, struct gi_strvec *from)
@@ -337,7 +388,7 @@ static void move_strvec(struct gi_strvec *to, struct gi_strvec *from)
 void lineage_builder_finish(struct lineage_builder *b, struct lineage_graph **out)
 {
 	size_t pool_len, ne = sort_builder(b, &pool_len), off = 0;
-	struct lineage_graph *g = alloc_graph((uint32_t)b->nr, ne, pool_len);
+	struct lineage_graph *g = lineage_graph_alloc((uint32_t)b->nr, ne, pool_len);
 
 	for (size_t i = 0; i < b->nr; i++) {
 		size_t len = strlen(b->nodes[i].name) + 1;
@@ -571,6 +622,16 @@ int lineage_graph_encode(const struct lineage_graph *g, struct gi_buf *out)
 	return 0;
 }
 
+uint64_t lineage_graph_encoded_sum(const void *data, size_t len)
+{
+	struct graph_header h;
+
+	if (len < sizeof(h))
+		return 0;
+	memcpy(&h, data, sizeof(h));
+	return memcmp(h.magic, GRAPH_MAGIC, sizeof(GRAPH_MAGIC)) ? 0 : h.checksum;
+}
+
 static int corrupt(const char *what, const char *why)
 {
 	return gi_error_setc(GI_ECORRUPT, "stored %s is damaged (%s): rebuild it", what, why);
@@ -696,6 +757,7 @@ int lineage_graph_decode_take(struct gi_buf *buf, const char *what, struct linea
 	g->ntests = (size_t)h.ntests;
 	g->nunplaced = (size_t)h.nunplaced;
 	g->pool_len = (size_t)h.pool_len;
+	g->sum = h.checksum;
 	if ((why = map_body(g, g->mem + sizeof(h), g->mem + len)))
 		err = corrupt(what, why);
 done:

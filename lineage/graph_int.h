@@ -34,7 +34,21 @@ struct lineage_graph {
 	size_t pool_len;
 	struct gi_strvec ignore, always_run, warnings;
 	int lists_in_mem;           /* tests and unplaced point into mem (decoded) */
+	uint64_t sum;               /* checksum of the serialised form it was
+				       loaded from or saved as; 0 if neither */
 };
+
+/* A graph with room for the counts given (arrays zeroed, lists empty). */
+struct lineage_graph *lineage_graph_alloc(uint32_t nnodes, size_t nedges, size_t pool_len);
+
+/*
+ * Recompute the UNPLACED flags and the test and unplaced lists of g (its
+ * nodes and edges set).  The previous lists, as node indexes of g in name
+ * order (LINEAGE_NONE entries skipped), make this a merge, not a sort;
+ * pass NULL, 0 when there are none.
+ */
+void lineage_graph_lists(struct lineage_graph *g, const uint32_t *ptests, size_t nptests,
+			 const uint32_t *punplaced, size_t npunplaced);
 
 /* ---- builder ----------------------------------------------------------- */
 
@@ -89,7 +103,8 @@ void lineage_builder_from_graph(struct lineage_builder *b, const struct lineage_
 
 /* ---- serialised form --------------------------------------------------- */
 
-#define LINEAGE_GRAPH_FORMAT 1
+#define LINEAGE_GRAPH_FORMAT 1 /* a whole graph (store format column) */
+#define LINEAGE_DELTA_FORMAT 2 /* a delta against a stored whole graph */
 #define LINEAGE_GRAPH_MAX_BYTES ((size_t)1 << 30)
 
 /* Append the serialised graph to `out` (GI_ELIMIT if it does not fit). */
@@ -109,5 +124,77 @@ int lineage_graph_decode(const void *data, size_t len, const char *what,
  * error `buf` is left empty or unchanged, to be released by the caller.
  */
 int lineage_graph_decode_take(struct gi_buf *buf, const char *what, struct lineage_graph **out);
+
+/* The checksum an encoded graph (whole, at `data`) carries in its header; 0 if none. */
+uint64_t lineage_graph_encoded_sum(const void *data, size_t len);
+
+/* ---- deltas (graphdelta.c) ----------------------------------------------- */
+
+/* An edge of a delta: the other node by id (indexes differ between graphs). */
+struct lineage_dedge {
+	uint64_t to;
+	uint32_t kind, pad;
+};
+
+/*
+ * What turns graph A into graph B: the nodes B adds or changes (hash,
+ * kind or flags other than UNPLACED), the ids of A's nodes B lacks, and the
+ * whole out-edge list of every node whose out-edges differ (a node not
+ * listed keeps A's list; a new node not listed has none).  Every array is
+ * sorted by id (edges within a list by (to, kind), as in a graph); names
+ * are offsets in `pool`.  The string lists replace A's when `strs` is 1.
+ * lineage_delta_init() allocates nothing; lineage_delta_release() frees
+ * everything.
+ */
+struct lineage_delta {
+	struct lineage_gnode *nodes;
+	size_t nnodes, anodes;
+	uint64_t *removed;
+	size_t nremoved, aremoved;
+	uint64_t *from;            /* the nodes whose lists are replaced */
+	uint32_t *list_off;        /* nlists + 1 offsets into edges */
+	size_t nlists, alists;
+	struct lineage_dedge *edges;
+	size_t nedges, aedges;
+	struct gi_buf pool;
+	int strs;
+	struct gi_strvec ignore, always_run, warnings;
+};
+
+void lineage_delta_init(struct lineage_delta *d);
+void lineage_delta_release(struct lineage_delta *d);
+
+/* Builders of a delta, called in ascending id order each. */
+void lineage_delta_node(struct lineage_delta *d, const struct lineage_gnode *n, const char *name);
+void lineage_delta_list(struct lineage_delta *d, uint64_t from, const struct lineage_dedge *e,
+			size_t ne);
+
+/* The delta that turns a into b (both frozen graphs). */
+void lineage_graph_diff(const struct lineage_graph *a, const struct lineage_graph *b,
+			struct lineage_delta *out);
+
+/*
+ * The graph a + d, with its lists computed (as a full build would).  A
+ * delta that does not fit a (an edge to a node that does not exist, more
+ * than 2^32 nodes) is GI_ECORRUPT naming `what`.  *out is the caller's.
+ */
+int lineage_graph_apply(const struct lineage_graph *a, const struct lineage_delta *d,
+			const char *what, struct lineage_graph **out);
+
+/*
+ * The serialised delta, for a base whose encoded form has checksum
+ * `base_sum` (so it can never be applied to another graph).
+ */
+int lineage_delta_encode(const struct lineage_delta *d, uint64_t base_sum, struct gi_buf *out);
+
+/*
+ * Load a serialised delta; every size, offset and order is checked, and its
+ * base checksum must be `base_sum`: else GI_ECORRUPT naming `what`.
+ */
+int lineage_delta_decode(const void *data, size_t len, uint64_t base_sum, const char *what,
+			 struct lineage_delta *out);
+
+/* The base checksum a serialised delta names (0 if it is not one). */
+uint64_t lineage_delta_base_sum(const void *data, size_t len);
 
 #endif

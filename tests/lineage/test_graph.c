@@ -202,6 +202,119 @@ static void test_lineage_graph__export(void **state)
 	lineage_graph_free(g);
 }
 
+/*
+ * A random graph over names n0..n59 of a few kinds: seed picks which
+ * nodes exist, their hashes and flags, edges, and the string lists.
+ */
+static struct lineage_graph *random_graph(unsigned seed)
+{
+	static const int kinds[] = { LINEAGE_NODE_FILE, LINEAGE_NODE_TEST, LINEAGE_NODE_DATASET };
+	struct lineage_builder b;
+	struct lineage_graph *g = NULL;
+	uint32_t idx[60];
+	size_t n = 0;
+
+	srand(seed);
+	lineage_builder_init(&b);
+	for (int i = 0; i < 60; i++) {
+		char name[16];
+		uint32_t k;
+
+		if (rand() % 4 == 0)
+			continue;
+		snprintf(name, sizeof(name), "n%d", i % 50); /* some names in two kinds */
+		k = lineage_builder_node(&b, kinds[(i + rand() % 2) % 3], name);
+		b.nodes[k].hash = (uint64_t)(rand() % 3);
+		b.nodes[k].flags = (uint8_t)(rand() % 5 == 0 ? LINEAGE_NODE_IGNORED :
+					     rand() % 9 == 0 ? LINEAGE_NODE_BROKEN : 0);
+		idx[n++] = k;
+	}
+	for (int e = 0; n && e < 90; e++)
+		lineage_builder_edge(&b, idx[rand() % n], idx[rand() % n], rand() % 3);
+	gi_strvec_push(&b.ignore, "*.md");
+	if (rand() % 2)
+		gi_strvec_push(&b.warnings, "cannot parse 'x.yaml' at line 3: bad");
+	lineage_builder_finish(&b, &g);
+	return g;
+}
+
+static void assert_same_graph(const struct lineage_graph *x, const struct lineage_graph *y)
+{
+	struct gi_buf a = GI_BUF_INIT, b = GI_BUF_INIT;
+
+	assert_int_equal(lineage_graph_encode(x, &a), 0);
+	assert_int_equal(lineage_graph_encode(y, &b), 0);
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.ptr, b.ptr, a.len);
+	gi_buf_release(&a);
+	gi_buf_release(&b);
+}
+
+/* a + diff(a, b) is b, byte for byte, also through the serialised delta. */
+static void test_lineage_graph__delta(void **state)
+{
+	(void)state;
+	for (unsigned round = 0; round < 300; round++) {
+		struct lineage_graph *a = random_graph(round), *b = random_graph(round * 7 + 1);
+		struct lineage_graph *c = NULL, *e = NULL;
+		struct lineage_delta d, back;
+		struct gi_buf enc = GI_BUF_INIT;
+
+		if (round % 5 == 0) { /* a near b: few changes */
+			lineage_graph_free(b);
+			b = random_graph(round);
+		}
+		lineage_graph_diff(a, b, &d);
+		assert_int_equal(lineage_graph_apply(a, &d, "g", &c), 0);
+		assert_same_graph(b, c);
+		assert_int_equal(lineage_delta_encode(&d, 99, &enc), 0);
+		assert_int_equal(lineage_delta_base_sum(enc.ptr, enc.len), 99);
+		assert_int_equal(lineage_delta_decode(enc.ptr, enc.len, 99, "g", &back), 0);
+		assert_int_equal(lineage_graph_apply(a, &back, "g", &e), 0);
+		assert_same_graph(b, e);
+		lineage_delta_release(&d);
+		lineage_delta_release(&back);
+		gi_buf_release(&enc);
+		lineage_graph_free(a);
+		lineage_graph_free(b);
+		lineage_graph_free(c);
+		lineage_graph_free(e);
+	}
+}
+
+/* A damaged, truncated or misplaced delta is GI_ECORRUPT, never a wrong graph. */
+static void test_lineage_graph__delta_corrupt(void **state)
+{
+	struct lineage_graph *a = random_graph(1), *b = random_graph(2), *c = NULL;
+	struct lineage_delta d, x;
+	struct gi_buf enc = GI_BUF_INIT;
+
+	(void)state;
+	lineage_graph_diff(a, b, &d);
+	assert_int_equal(lineage_delta_encode(&d, 5, &enc), 0);
+	for (size_t cut = 0; cut < enc.len; cut += 7)
+		assert_int_equal(lineage_delta_decode(enc.ptr, cut, 5, "delta", &x), GI_ECORRUPT);
+	assert_int_equal(lineage_delta_decode(enc.ptr, enc.len, 6, "delta of 'y'", &x), GI_ECORRUPT);
+	assert_non_null(strstr(gi_error_last(), "delta of 'y'"));
+	for (size_t at = 0; at < enc.len; at += 5) {
+		enc.ptr[at] ^= 0x21;
+		assert_int_equal(lineage_delta_decode(enc.ptr, enc.len, 5, "delta", &x), GI_ECORRUPT);
+		enc.ptr[at] ^= 0x21;
+	}
+	/* a delta whose edges name a node its base lacks */
+	lineage_delta_release(&d);
+	lineage_graph_diff(b, a, &d);
+	if (d.nedges) {
+		d.edges[0].to = 12345;
+		assert_int_equal(lineage_graph_apply(b, &d, "delta", &c), GI_ECORRUPT);
+		assert_null(c);
+	}
+	lineage_delta_release(&d);
+	gi_buf_release(&enc);
+	lineage_graph_free(a);
+	lineage_graph_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,6 +326,8 @@ int main(void)
 		cmocka_unit_test(test_lineage_graph__corrupt),
 		cmocka_unit_test(test_lineage_graph__garbage),
 		cmocka_unit_test(test_lineage_graph__export),
+		cmocka_unit_test(test_lineage_graph__delta),
+		cmocka_unit_test(test_lineage_graph__delta_corrupt),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
