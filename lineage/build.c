@@ -10,6 +10,7 @@
 #include "manifest_int.h"
 #include "scan_int.h"
 #include "store.h"
+#include "treediff_int.h"
 
 #include <git2.h>
 
@@ -43,6 +44,21 @@ struct lineage_build {
 	const char **paths;
 	struct lineage_resolver res;
 	struct store *cov;            /* where to read coverage (covers edges), or NULL */
+	/* an update: the parent's graph, the nodes it changes, their new edges */
+	const struct lineage_graph *pg;
+	struct upd_node *upd;
+	size_t nupd, aupd;
+	struct lineage_bedge *uedges; /* by node index of pg */
+	size_t nuedges, auedges;
+	int new_warnings;
+};
+
+/* An update's changed node: its new hash and flags; its source edges redone or not. */
+struct upd_node {
+	uint32_t node;
+	uint64_t hash;
+	uint8_t flags;
+	uint8_t resolved;
 };
 
 /* A parsed params file (p NULL when it failed or is not tracked). */
@@ -65,6 +81,23 @@ static int git_fail(const char *what)
 	return gi_error_set("%s: %s", what, e && e->message ? e->message : "unknown libgit2 error");
 }
 
+/* An update's entry for node n of the parent graph (added unchanged if new). */
+static struct upd_node *upd_of(struct lineage_build *bd, uint32_t n)
+{
+	struct upd_node *u;
+
+	for (size_t i = 0; i < bd->nupd; i++)
+		if (bd->upd[i].node == n)
+			return &bd->upd[i];
+	GI_ALLOC_GROW(bd->upd, bd->nupd + 1, bd->aupd);
+	u = &bd->upd[bd->nupd++];
+	u->node = n;
+	u->hash = lineage_node_hash(bd->pg, n);
+	u->flags = (uint8_t)(lineage_node_flags(bd->pg, n) & ~LINEAGE_NODE_UNPLACED);
+	u->resolved = 0;
+	return u;
+}
+
 /* Record a warning (the last error message) against file node `n`. */
 static void build_warn(struct lineage_build *bd, uint32_t n)
 {
@@ -72,9 +105,39 @@ static void build_warn(struct lineage_build *bd, uint32_t n)
 
 	gi_warn("%s", *msg ? msg : "cannot parse a manifest");
 	gi_strvec_push(&bd->b.warnings, *msg ? msg : "cannot parse a manifest");
-	if (n != LINEAGE_NONE)
+	bd->new_warnings = 1;
+	if (n != LINEAGE_NONE && bd->pg)
+		upd_of(bd, n)->flags |= LINEAGE_NODE_BROKEN;
+	else if (n != LINEAGE_NONE)
 		bd->b.nodes[n].flags |= LINEAGE_NODE_BROKEN;
 	gi_error_clear();
+}
+
+/* Node (kind, name) of the graph under way (the parent's in an update), or LINEAGE_NONE. */
+static uint32_t find_node(const struct lineage_build *bd, int kind, const char *name)
+{
+	return bd->pg ? lineage_graph_find(bd->pg, kind, name) : lineage_builder_find(&bd->b, kind, name);
+}
+
+static const char *node_name(const struct lineage_build *bd, uint32_t n)
+{
+	return bd->pg ? lineage_node_name(bd->pg, n) : bd->b.nodes[n].name;
+}
+
+/* The edge "from depends on to" (an update collects it apart). */
+static void add_edge(struct lineage_build *bd, uint32_t from, uint32_t to, int kind)
+{
+	if (!bd->pg) {
+		lineage_builder_edge(&bd->b, from, to, kind);
+		return;
+	}
+	if (from == to)
+		return;
+	GI_ALLOC_GROW(bd->uedges, bd->nuedges + 1, bd->auedges);
+	bd->uedges[bd->nuedges].from = from;
+	bd->uedges[bd->nuedges].to = to;
+	bd->uedges[bd->nuedges].kind = (uint32_t)kind;
+	bd->nuedges++;
 }
 
 static int add_entry(const char *root, const git_tree_entry *e, void *payload)
@@ -129,9 +192,9 @@ static int read_file(struct lineage_build *bd, uint32_t n, struct gi_buf *out)
 /* The node of a tracked path (a file or a test file), or LINEAGE_NONE. */
 static uint32_t node_of(const struct lineage_build *bd, const char *path)
 {
-	uint32_t n = lineage_builder_find(&bd->b, LINEAGE_NODE_FILE, path);
+	uint32_t n = find_node(bd, LINEAGE_NODE_FILE, path);
 
-	return n != LINEAGE_NONE ? n : lineage_builder_find(&bd->b, LINEAGE_NODE_TEST, path);
+	return n != LINEAGE_NONE ? n : find_node(bd, LINEAGE_NODE_TEST, path);
 }
 
 /* Grow the per-file facts arrays to bd->nfiles entries. */
@@ -272,7 +335,7 @@ static void add_files(struct lineage_build *bd)
 /* A test depends on the conftest.py files in its folder and above. */
 static void add_conftest(struct lineage_build *bd, uint32_t t)
 {
-	char *dir = gi_xstrdup(bd->b.nodes[t].name);
+	char *dir = gi_xstrdup(node_name(bd, t));
 	char *slash;
 
 	for (;;) {
@@ -283,9 +346,9 @@ static void add_conftest(struct lineage_build *bd, uint32_t t)
 		if (slash)
 			*slash = '\0';
 		p = slash ? gi_xstrfmt("%s/conftest.py", dir) : gi_xstrdup("conftest.py");
-		c = lineage_builder_find(&bd->b, LINEAGE_NODE_FILE, p);
+		c = find_node(bd, LINEAGE_NODE_FILE, p);
 		if (c != LINEAGE_NONE)
-			lineage_builder_edge(&bd->b, t, c, LINEAGE_EDGE_IMPORTS);
+			add_edge(bd, t, c, LINEAGE_EDGE_IMPORTS);
 		free(p);
 		if (!slash)
 			break;
@@ -315,6 +378,8 @@ static void build_release(struct lineage_build *bd)
 	free(bd->py_state);
 	lineage_pathset_release(&bd->set);
 	free(bd->paths);
+	free(bd->upd);
+	free(bd->uedges);
 	memset(bd, 0, sizeof(*bd));
 }
 
@@ -725,11 +790,11 @@ static void edge_to(struct lineage_build *bd, uint32_t i, const char *path, int 
 	uint32_t n = node_of(bd, path);
 
 	if (n == LINEAGE_NONE)
-		n = lineage_builder_find(&bd->b, LINEAGE_NODE_DATASET, path);
+		n = find_node(bd, LINEAGE_NODE_DATASET, path);
 	if (n == LINEAGE_NONE)
-		n = lineage_builder_find(&bd->b, LINEAGE_NODE_MODEL, path);
+		n = find_node(bd, LINEAGE_NODE_MODEL, path);
 	if (n != LINEAGE_NONE)
-		lineage_builder_edge(&bd->b, bd->files[i].node, n, kind);
+		add_edge(bd, bd->files[i].node, n, kind);
 }
 
 static void resolve_py(struct lineage_build *bd, uint32_t i)
@@ -1060,25 +1125,26 @@ static int build_full(struct lineage_build *bd, const char *oid, struct lineage_
  * and is neither a manifest nor broken, no YAML/JSON/TOML/DVC/lock file or
  * impact.yaml changed, and no changed Python file changed what it defines
  * or re-exports (others' re-export chains).  Anything else: GI_ENOTFOUND,
- * and the caller builds from scratch.
+ * and the caller builds from scratch.  The update works on the parent's
+ * frozen graph and makes a delta: the changed nodes' hashes and flags and
+ * their redone out-edge lists.
  */
-static int plain_change(struct lineage_build *bd, const git_diff_delta *d)
+static int plain_change(struct lineage_build *bd, const struct tchange *c, const char *p)
 {
 	static const char *const structured[] = {
 		".yaml", ".yml", ".json", ".toml", ".dvc", ".lock", "MLmodel", ".cfg", ".ini",
 	};
-	const char *p = d->new_file.path;
 	uint32_t n;
 
-	if (d->status != GIT_DELTA_MODIFIED || d->old_file.mode != d->new_file.mode ||
-	    (d->new_file.mode != GIT_FILEMODE_BLOB && d->new_file.mode != GIT_FILEMODE_BLOB_EXECUTABLE))
+	if (c->status != 'M' || c->old_mode != c->new_mode ||
+	    (c->new_mode != GIT_FILEMODE_BLOB && c->new_mode != GIT_FILEMODE_BLOB_EXECUTABLE))
 		return 0;
 	for (size_t i = 0; i < GI_ARRAY_SIZE(structured); i++)
 		if (gi_ends_with(p, structured[i]))
 			return 0;
 	n = node_of(bd, p);
 	return n != LINEAGE_NONE && in_mlruns(p) == 0 &&
-	       !(bd->b.nodes[n].flags & (LINEAGE_NODE_MANIFEST | LINEAGE_NODE_BROKEN));
+	       !(lineage_node_flags(bd->pg, n) & (LINEAGE_NODE_MANIFEST | LINEAGE_NODE_BROKEN));
 }
 
 /* What a Python file offers others: its definitions and top-level imports. */
@@ -1093,56 +1159,57 @@ static void py_shape(const struct lineage_pyfacts *f, struct gi_buf *out)
 				      f->imports[i].asname ? f->imports[i].asname : "");
 }
 
-/* 1 if Python file i offers the same names as its old blob did (cached facts needed). */
+/* The facts of file i's old blob `old`: cached, else scanned quietly; 0 or -1. */
+static int old_pyfacts(struct lineage_build *bd, uint32_t i, const git_oid *old,
+		       struct lineage_pyfacts *f)
+{
+	struct gi_buf buf = GI_BUF_INIT;
+	git_oid cur = bd->files[i].oid;
+	int err = 0;
+
+	bd->files[i].oid = *old;
+	if (cached(bd, i, PYSCAN_KEY, &buf) || lineage_pyfacts_decode(buf.ptr, buf.len, f) || f->flags) {
+		lineage_pyfacts_release(f);
+		lineage_pyfacts_init(f);
+		gi_buf_reset(&buf);
+		err = read_file(bd, i, &buf) ||
+		      lineage_pyscan(bd->files[i].path, buf.ptr ? buf.ptr : "", buf.len, f) ? -1 : 0;
+	}
+	bd->files[i].oid = cur;
+	gi_error_clear();
+	gi_buf_release(&buf);
+	return err;
+}
+
+/* 1 if Python file i offers the same names as its old blob did. */
 static int same_shape(struct lineage_build *bd, uint32_t i, const git_oid *old)
 {
 	struct lineage_pyfacts of;
-	struct gi_buf buf = GI_BUF_INIT, a = GI_BUF_INIT, b = GI_BUF_INIT;
-	git_oid cur = bd->files[i].oid;
+	struct gi_buf a = GI_BUF_INIT, b = GI_BUF_INIT;
 	int same = 0;
 
 	lineage_pyfacts_init(&of);
-	bd->files[i].oid = *old;
-	if (!cached(bd, i, PYSCAN_KEY, &buf) && !lineage_pyfacts_decode(buf.ptr, buf.len, &of)) {
-		bd->files[i].oid = cur;
+	if (!old_pyfacts(bd, i, old, &of)) {
 		py_shape(&of, &a);
 		py_shape(pyfacts(bd, i), &b);
 		same = a.len == b.len && (!a.len || !memcmp(a.ptr, b.ptr, a.len));
 	}
-	bd->files[i].oid = cur;
-	gi_error_clear();
 	lineage_pyfacts_release(&of);
-	gi_buf_release(&buf);
 	gi_buf_release(&a);
 	gi_buf_release(&b);
 	return same;
 }
 
-/* Drop the edges a changed file's own text made (imports, includes, reads). */
-static void drop_source_edges(struct lineage_builder *b, const uint8_t *changed)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < b->enr; i++) {
-		const struct lineage_bedge *e = &b->edges[i];
-
-		if (changed[e->from] && (e->kind == LINEAGE_EDGE_IMPORTS ||
-		    e->kind == LINEAGE_EDGE_INCLUDES || e->kind == LINEAGE_EDGE_READS))
-			continue;
-		b->edges[n++] = *e;
-	}
-	b->enr = n;
-}
-
 /* The resolver over the parent graph's paths (the same set: only modifications). */
 static void prepare_update_sources(struct lineage_build *bd)
 {
+	const struct lineage_graph *g = bd->pg;
 	size_t n = 0;
 
-	bd->paths = gi_xmallocarray(bd->b.nr ? bd->b.nr : 1, sizeof(*bd->paths));
-	for (size_t i = 0; i < bd->b.nr; i++)
-		if (bd->b.nodes[i].kind == LINEAGE_NODE_FILE || bd->b.nodes[i].kind == LINEAGE_NODE_TEST)
-			bd->paths[n++] = bd->b.nodes[i].name;
+	bd->paths = gi_xmallocarray(g->nnodes ? g->nnodes : 1, sizeof(*bd->paths));
+	for (uint32_t i = 0; i < g->nnodes; i++)
+		if (g->nodes[i].kind == LINEAGE_NODE_FILE || g->nodes[i].kind == LINEAGE_NODE_TEST)
+			bd->paths[n++] = g->pool + g->nodes[i].name;
 	lineage_pathset_init(&bd->set, bd->paths, n);
 	grow_py(bd);
 	bd->res.paths = &bd->set;
@@ -1173,87 +1240,185 @@ static int update_config(struct lineage_build *bd)
 	return err;
 }
 
-static int diff_parent(struct lineage_build *bd, const char *oid, git_diff **diff)
+/*
+ * The first-parent diff of commit `oid` into td (tdiff_init'ed here; the
+ * caller releases it), skipping identical folders; bd->tree set.
+ * GI_ENOTFOUND when there is no parent or a tree cannot be read.
+ */
+static int diff_parent(struct lineage_build *bd, const char *oid, git_oid *id, struct tdiff *td)
 {
 	git_repository *git = lineage_repo_git(bd->repo);
 	git_commit *c = NULL, *p = NULL;
-	git_tree *pt = NULL;
-	git_oid id;
 	int err = GI_ENOTFOUND;
 
-	if (git_oid_fromstr(&id, oid) || git_commit_lookup(&c, git, &id) ||
+	tdiff_init(td, git, id);
+	if (git_oid_fromstr(id, oid) || git_commit_lookup(&c, git, id) ||
 	    git_commit_parentcount(c) < 1 || git_commit_parent(&p, c, 0) ||
-	    git_commit_tree(&pt, p) || git_commit_tree(&bd->tree, c) ||
-	    git_diff_tree_to_tree(diff, git, pt, bd->tree, NULL))
+	    git_commit_tree(&bd->tree, c))
+		goto done;
+	if (tdiff_run(td, git_commit_tree_id(p), git_commit_tree_id(c)))
 		goto done;
 	err = 0;
 done:
 	git_error_clear();
-	git_tree_free(pt);
+	gi_error_clear();
 	git_commit_free(p);
 	git_commit_free(c);
 	return err;
 }
 
-/* Apply the diff's modifications to the thawed parent graph; GI_ENOTFOUND to give up. */
-static int apply_changes(struct lineage_build *bd, git_diff *diff)
+/* Note each modification of the diff (new hash, edges to redo); GI_ENOTFOUND to give up. */
+static int note_changes(struct lineage_build *bd, const struct tdiff *td)
 {
-	size_t nd = git_diff_num_deltas(diff);
-	uint8_t *changed = gi_xcalloc(bd->b.nr ? bd->b.nr : 1, 1);
 	int err = 0;
 
-	for (size_t k = 0; k < nd && !err; k++) {
-		const git_diff_delta *d = git_diff_get_delta(diff, k);
-		uint32_t i, n;
+	for (size_t k = 0; k < td->nr && !err; k++) {
+		const struct tchange *c = &td->v[k];
+		char *path = gi_xstrndup(td->names.ptr + c->path_off, c->path_len);
+		uint32_t i = LINEAGE_NONE;
+		struct upd_node *u;
 		uint64_t h;
 
-		if (!plain_change(bd, d) || (i = file_of(bd, d->new_file.path)) == LINEAGE_NONE) {
+		if (!plain_change(bd, c, path) || (i = file_of(bd, path)) == LINEAGE_NONE ||
+		    (gi_ends_with(path, ".py") && !same_shape(bd, i, &c->old_id))) {
 			err = GI_ENOTFOUND;
-			break;
+		} else {
+			u = upd_of(bd, bd->files[i].node);
+			memcpy(&h, c->new_id.id, sizeof(h));
+			u->hash = h;
+			u->resolved = 1;
 		}
-		n = bd->files[i].node;
-		if (gi_ends_with(d->new_file.path, ".py") && !same_shape(bd, i, &d->old_file.id))
-			err = GI_ENOTFOUND;
-		memcpy(&h, d->new_file.id.id, sizeof(h));
-		bd->b.nodes[n].hash = h;
-		changed[n] = 1;
+		free(path);
 	}
-	if (!err) {
-		drop_source_edges(&bd->b, changed);
-		for (size_t i = 0; i < bd->nfiles; i++) {
-			uint32_t n = bd->files[i].node;
-
-			if (!changed[n])
-				continue;
-			if (bd->b.nodes[n].kind == LINEAGE_NODE_TEST)
-				add_conftest(bd, n);
-			if (gi_ends_with(bd->files[i].path, ".py"))
-				resolve_py(bd, (uint32_t)i);
-			else if (is_c_source(bd->files[i].path))
-				resolve_c(bd, (uint32_t)i);
-		}
-	}
-	free(changed);
 	return err;
 }
 
-/* The graph of `oid` as its parent's graph `pg` plus the commit's diff, or GI_ENOTFOUND. */
-static int build_update(struct lineage_build *bd, const char *oid, const struct lineage_graph *pg,
-			struct lineage_graph **out)
+/* Redo the source edges of every changed file (conftest, imports, includes, reads). */
+static void redo_edges(struct lineage_build *bd)
 {
-	git_diff *diff = NULL;
+	for (size_t k = 0; k < bd->nupd; k++) {
+		uint32_t n = bd->upd[k].node, i;
+		const char *path = lineage_node_name(bd->pg, n);
+
+		if (!bd->upd[k].resolved || (i = file_of(bd, path)) == LINEAGE_NONE)
+			continue;
+		if (lineage_node_kind(bd->pg, n) == LINEAGE_NODE_TEST)
+			add_conftest(bd, n);
+		if (gi_ends_with(path, ".py"))
+			resolve_py(bd, i);
+		else if (is_c_source(path))
+			resolve_c(bd, i);
+	}
+}
+
+static int cmp_upd(const void *a, const void *b)
+{
+	uint32_t x = ((const struct upd_node *)a)->node, y = ((const struct upd_node *)b)->node;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_dedge(const void *a, const void *b)
+{
+	const struct lineage_dedge *x = a, *y = b;
+
+	if (x->to != y->to)
+		return x->to < y->to ? -1 : 1;
+	return x->kind < y->kind ? -1 : x->kind > y->kind;
+}
+
+static int is_source_edge(uint32_t kind)
+{
+	return kind == LINEAGE_EDGE_IMPORTS || kind == LINEAGE_EDGE_INCLUDES || kind == LINEAGE_EDGE_READS;
+}
+
+/* Node n's new out-edges (its others kept, its source edges redone) into the delta if they differ. */
+static void delta_list(struct lineage_build *bd, uint32_t n, struct lineage_delta *d)
+{
+	const struct lineage_graph *g = bd->pg;
+	const struct lineage_edge *old;
+	size_t nold = lineage_graph_deps(g, n, &old), ne = 0, k = 0;
+	struct lineage_dedge *e = gi_xmallocarray(nold + bd->nuedges + 1, sizeof(*e));
+	int same;
+
+	for (size_t i = 0; i < nold; i++)
+		if (!is_source_edge(old[i].kind))
+			e[ne++] = (struct lineage_dedge){ g->nodes[old[i].node].id, old[i].kind, 0 };
+	for (size_t i = 0; i < bd->nuedges; i++)
+		if (bd->uedges[i].from == n)
+			e[ne++] = (struct lineage_dedge){ g->nodes[bd->uedges[i].to].id, bd->uedges[i].kind, 0 };
+	gi_qsort(e, ne, sizeof(*e), cmp_dedge);
+	for (size_t i = 0; i < ne; i++)
+		if (!k || cmp_dedge(&e[k - 1], &e[i]))
+			e[k++] = e[i];
+	same = k == nold;
+	for (size_t i = 0; same && i < k; i++)
+		same = e[i].to == g->nodes[old[i].node].id && e[i].kind == old[i].kind;
+	if (!same)
+		lineage_delta_list(d, g->nodes[n].id, e, k);
+	free(e);
+}
+
+/* The delta of the update: changed nodes in id (= index) order, their lists, the warnings. */
+static void make_delta(struct lineage_build *bd, struct lineage_delta *d)
+{
+	const struct lineage_graph *g = bd->pg;
+
+	lineage_delta_init(d);
+	gi_qsort(bd->upd, bd->nupd, sizeof(*bd->upd), cmp_upd);
+	for (size_t k = 0; k < bd->nupd; k++) {
+		const struct upd_node *u = &bd->upd[k];
+		struct lineage_gnode n = g->nodes[u->node];
+
+		if (n.hash != u->hash || (n.flags & ~LINEAGE_NODE_UNPLACED) != u->flags) {
+			n.hash = u->hash;
+			n.flags = u->flags;
+			lineage_delta_node(d, &n, g->pool + n.name);
+		}
+	}
+	for (size_t k = 0; k < bd->nupd; k++)
+		if (bd->upd[k].resolved)
+			delta_list(bd, bd->upd[k].node, d);
+	if (bd->new_warnings) {
+		d->strs = 1;
+		for (size_t i = 0; i < g->ignore.nr; i++)
+			gi_strvec_push(&d->ignore, g->ignore.v[i]);
+		for (size_t i = 0; i < g->always_run.nr; i++)
+			gi_strvec_push(&d->always_run, g->always_run.v[i]);
+		for (size_t i = 0; i < bd->b.warnings.nr; i++)
+			gi_strvec_push(&d->warnings, bd->b.warnings.v[i]);
+	}
+}
+
+/*
+ * Turn the parent's graph `pg` into the graph of `oid` by the commit's
+ * diff (in place), and give the delta that did it; GI_ENOTFOUND (pg
+ * unchanged) when an update cannot be known to equal a full build.
+ */
+static int build_update(struct lineage_build *bd, const char *oid, struct lineage_graph *pg,
+			struct lineage_delta *d)
+{
+	struct tdiff td;
+	git_oid id;
 	int err;
 
 	bd->update = 1;
-	if ((err = diff_parent(bd, oid, &diff)) || (err = update_config(bd)))
+	bd->pg = pg;
+	lineage_delta_init(d);
+	for (size_t i = 0; i < pg->warnings.nr; i++)
+		gi_strvec_push(&bd->b.warnings, pg->warnings.v[i]);
+	if ((err = diff_parent(bd, oid, &id, &td)) || (err = update_config(bd)))
 		goto done;
-	lineage_builder_from_graph(&bd->b, pg);
 	prepare_update_sources(bd);
-	if ((err = apply_changes(bd, diff)))
+	if ((err = note_changes(bd, &td)))
 		goto done;
-	lineage_builder_finish(&bd->b, out);
+	redo_edges(bd);
+	make_delta(bd, d);
+	err = lineage_graph_patch(pg, d, "lineage graph update");
 done:
-	git_diff_free(diff);
+	tdiff_release(&td);
+	if (err)
+		lineage_delta_release(d);
 	return err;
 }
 
@@ -1271,55 +1436,192 @@ static void first_parent(struct lineage_repo *repo, const char *oid, char out[41
 	git_commit_free(c);
 }
 
-/* ---- per commit ------------------------------------------------------------------ */
+/* ---- per commit: stored whole or as a delta ------------------------------------------ */
+
+/*
+ * A stored graph as loaded: the commit's graph and, when it was stored as
+ * a delta, that delta and the whole graph's commit and checksum (else the
+ * commit's own: it can be the base of its children's deltas).
+ */
+struct loaded {
+	struct lineage_graph *g;
+	struct lineage_delta d;
+	int has_delta;
+	char base_oid[41];
+	uint64_t base_sum;
+};
+
+static void loaded_release(struct loaded *l)
+{
+	lineage_graph_free(l->g);
+	lineage_delta_release(&l->d);
+	memset(l, 0, sizeof(*l));
+	lineage_delta_init(&l->d);
+}
+
+/* Read and decode the whole graph stored for `oid` (a delta there is damage). */
+static int load_whole(struct store *store, const char *oid, const char *what,
+		      struct lineage_graph **out)
+{
+	struct gi_buf buf;
+	char base[41];
+	int format, err;
+
+	gi_buf_init(&buf, LINEAGE_GRAPH_MAX_BYTES);
+	err = store_graph_read(store, oid, &format, base, &buf);
+	if (!err && format != LINEAGE_GRAPH_FORMAT)
+		err = gi_error_setc(GI_ECORRUPT, "stored %s is damaged (its base is not whole): "
+				    "rebuild it", what);
+	if (!err)
+		err = lineage_graph_decode_take(&buf, what, out);
+	gi_buf_release(&buf);
+	return err;
+}
+
+/* The delta in `buf` applied to the whole graph of commit l->base_oid. */
+static int load_delta(struct store *store, const struct gi_buf *buf, const char *what,
+		      struct loaded *l)
+{
+	int err = load_whole(store, l->base_oid, what, &l->g);
+
+	if (err == GI_ENOTFOUND)
+		err = gi_error_setc(GI_ECORRUPT, "stored %s is damaged (its base graph of commit "
+				    "'%.12s' is missing): rebuild it", what, l->base_oid);
+	if (err)
+		return err;
+	l->base_sum = l->g->sum;
+	l->has_delta = 1;
+	if ((err = lineage_delta_decode(buf->ptr, buf->len, l->base_sum, what, &l->d)))
+		return err;
+	return lineage_graph_patch(l->g, &l->d, what);
+}
 
 /* The stored graph of `oid`: 0, GI_ENOTFOUND, or a damaged one (warned, then rebuilt). */
-static int load_stored(struct store *store, const char *oid, struct lineage_graph **out)
+static int load_stored(struct store *store, const char *oid, struct loaded *l)
 {
 	struct gi_buf buf;
 	char *what = gi_xstrfmt("lineage graph of commit '%.12s'", oid);
-	int err;
+	int format, err;
 
+	memset(l, 0, sizeof(*l));
+	lineage_delta_init(&l->d);
 	gi_buf_init(&buf, LINEAGE_GRAPH_MAX_BYTES);
-	err = store_graph_get(store, oid, &buf);
-	if (!err)
-		err = lineage_graph_decode_take(&buf, what, out);
+	err = store_graph_read(store, oid, &format, l->base_oid, &buf);
+	if (!err && format == LINEAGE_GRAPH_FORMAT) {
+		err = lineage_graph_decode_take(&buf, what, &l->g);
+		memcpy(l->base_oid, oid, 41);
+		l->base_sum = err ? 0 : l->g->sum;
+	} else if (!err && format == LINEAGE_DELTA_FORMAT) {
+		err = load_delta(store, &buf, what, l);
+	} else if (!err) {
+		err = gi_error_setc(GI_ECORRUPT, "stored %s has unknown format %d: rebuild it", what, format);
+	}
 	if (err && err != GI_ENOTFOUND) {
 		gi_warn("%s", gi_error_last());
 		err = GI_ENOTFOUND;
 	}
+	if (err)
+		loaded_release(l);
 	gi_error_clear();
 	gi_buf_release(&buf);
 	free(what);
 	return err;
 }
 
-/* Save g for `oid` inside the open transaction; a failure is a warning (the graph is still good). */
-static void save(struct store *store, const char *oid, const struct lineage_graph *g)
+/* Rough bytes of g stored whole. */
+static size_t whole_size(const struct lineage_graph *g)
+{
+	return (size_t)g->nnodes * 32 + g->nedges * 16 + g->pool_len + 64;
+}
+
+/*
+ * Encode g for storage: as the delta `d` against the whole graph whose
+ * checksum is base_sum (0: none) while that stays under
+ * 1/LINEAGE_DELTA_RATIO of g stored whole, else whole.  *is_delta says which.
+ */
+static int encode_for_store(const struct lineage_graph *g, uint64_t base_sum,
+			    const struct lineage_delta *d, struct gi_buf *buf, int *is_delta)
+{
+	int err;
+
+	*is_delta = 0;
+	if (base_sum && d) {
+		err = lineage_delta_encode(d, base_sum, buf);
+		*is_delta = !err && buf->len <= whole_size(g) / LINEAGE_DELTA_RATIO;
+		gi_error_clear();
+		if (*is_delta)
+			return 0;
+		gi_buf_reset(buf);
+	}
+	return lineage_graph_encode(g, buf);
+}
+
+/*
+ * Save g for `oid` inside the open transaction, as the delta `d` against
+ * the parent's base when given and small, else whole; a failure is a
+ * warning (the graph is still good).
+ */
+static void save(struct store *store, const char *oid, const struct lineage_graph *g,
+		 const struct loaded *parent, const struct lineage_delta *d)
 {
 	struct gi_buf buf;
+	int is_delta;
 
 	gi_buf_init(&buf, LINEAGE_GRAPH_MAX_BYTES);
-	if (lineage_graph_encode(g, &buf) ||
-	    store_graph_put(store, oid, LINEAGE_GRAPH_FORMAT, buf.ptr, buf.len, LINEAGE_GRAPH_KEEP))
+	if (encode_for_store(g, parent ? parent->base_sum : 0, d, &buf, &is_delta) ||
+	    store_graph_write(store, oid, is_delta ? LINEAGE_DELTA_FORMAT : LINEAGE_GRAPH_FORMAT,
+			      is_delta ? parent->base_oid : NULL, buf.ptr, buf.len, LINEAGE_GRAPH_KEEP))
 		gi_warn("lineage graph not saved: %s", gi_error_last());
 	gi_error_clear();
 	gi_buf_release(&buf);
 }
 
-/* Update the parent's stored graph when that is safe, else build from scratch. */
+/* Save g, a child of `parent` (dc: the delta from the parent's graph, or NULL: diff them). */
+static void save_child(struct store *store, const char *oid, const struct lineage_graph *g,
+		       const struct loaded *parent, const struct lineage_delta *dc)
+{
+	struct lineage_delta own, cum;
+
+	lineage_delta_init(&own);
+	lineage_delta_init(&cum);
+	if (!dc) {
+		lineage_graph_diff(parent->g, g, &own);
+		dc = &own;
+	}
+	if (parent->has_delta)
+		lineage_delta_compose(&parent->d, dc, &cum);
+	save(store, oid, g, parent, parent->has_delta ? &cum : dc);
+	lineage_delta_release(&own);
+	lineage_delta_release(&cum);
+}
+
+/*
+ * Update the parent's stored graph when that is safe, else build from
+ * scratch; then save (as a delta against the parent's whole graph when
+ * there is one and the delta is small).
+ */
 static int build_graph(struct lineage_build *bd, struct store *store, const char *oid,
 		       struct lineage_graph **out)
 {
-	struct lineage_graph *pg = NULL;
-	char parent[41];
-	int err = GI_ENOTFOUND;
+	struct loaded parent;
+	struct lineage_delta d;
+	char poid[41];
+	int err = GI_ENOTFOUND, have_parent = 0;
 
-	first_parent(bd->repo, oid, parent);
-	if (store && bd->store && *parent && !load_stored(store, parent, &pg))
-		err = build_update(bd, oid, pg, out);
-	lineage_graph_free(pg);
-	if (err) {
+	memset(&parent, 0, sizeof(parent));
+	lineage_delta_init(&parent.d);
+	lineage_delta_init(&d);
+	first_parent(bd->repo, oid, poid);
+	if (store && bd->store && *poid && !load_stored(store, poid, &parent)) {
+		have_parent = 1;
+		err = build_update(bd, oid, parent.g, &d);
+		have_parent = err != GI_ECORRUPT; /* else parent.g may be half patched */
+	}
+	if (!err) {
+		*out = parent.g;
+		parent.g = NULL;
+		save_child(bd->store, oid, *out, &parent, &d);
+	} else {
 		struct lineage_repo *repo = bd->repo;
 		struct store *st = bd->store;
 
@@ -1328,7 +1630,13 @@ static int build_graph(struct lineage_build *bd, struct store *store, const char
 		bd->store = st;
 		bd->cov = store;
 		err = build_full(bd, oid, out);
+		if (!err && bd->store && have_parent)
+			save_child(bd->store, oid, *out, &parent, NULL);
+		else if (!err && bd->store)
+			save(bd->store, oid, *out, NULL, NULL);
 	}
+	lineage_delta_release(&d);
+	loaded_release(&parent);
 	return err;
 }
 
@@ -1336,13 +1644,18 @@ int lineage_graph_for_commit(struct lineage_repo *repo, struct store *store,
 			     const char *oid, struct lineage_graph **out)
 {
 	struct lineage_build bd;
+	struct loaded l;
 	struct lineage_graph *g = NULL;
 	int err = 0, tx = 0;
 
 	memset(&bd, 0, sizeof(bd));
 	bd.repo = repo;
-	if (store && !load_stored(store, oid, out))
+	if (store && !load_stored(store, oid, &l)) {
+		*out = l.g;
+		l.g = NULL;
+		loaded_release(&l);
 		return 0;
+	}
 	if (store) {
 		tx = !store_begin(store);
 		gi_error_clear();
@@ -1351,8 +1664,6 @@ int lineage_graph_for_commit(struct lineage_repo *repo, struct store *store,
 	bd.cov = store;
 	if ((err = build_graph(&bd, store, oid, &g)))
 		goto done;
-	if (tx)
-		save(store, oid, g);
 done:
 	if (tx && (err || store_commit(store))) {
 		store_rollback(store);

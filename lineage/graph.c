@@ -410,6 +410,14 @@ void lineage_builder_finish(struct lineage_builder *b, struct lineage_graph **ou
 	*out = g;
 }
 
+void lineage_graph_swap(struct lineage_graph *a, struct lineage_graph *b)
+{
+	struct lineage_graph t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
 void lineage_graph_free(struct lineage_graph *g)
 {
 	if (!g)

@@ -105,6 +105,7 @@ void lineage_builder_from_graph(struct lineage_builder *b, const struct lineage_
 
 #define LINEAGE_GRAPH_FORMAT 1 /* a whole graph (store format column) */
 #define LINEAGE_DELTA_FORMAT 2 /* a delta against a stored whole graph */
+#define LINEAGE_DELTA_RATIO 8  /* a delta bigger than 1/8 of the whole: store whole */
 #define LINEAGE_GRAPH_MAX_BYTES ((size_t)1 << 30)
 
 /* Append the serialised graph to `out` (GI_ELIMIT if it does not fit). */
@@ -180,6 +181,21 @@ void lineage_graph_diff(const struct lineage_graph *a, const struct lineage_grap
  */
 int lineage_graph_apply(const struct lineage_graph *a, const struct lineage_delta *d,
 			const char *what, struct lineage_graph **out);
+
+/*
+ * g becomes g + d: in place when d keeps g's nodes and the length of every
+ * list it replaces (an edit that changes no edge costs O(changes + graph
+ * walk)), else through lineage_graph_apply().  GI_ECORRUPT as there; g is
+ * then unchanged or, for a delta damaged past its checks, must be freed.
+ */
+int lineage_graph_patch(struct lineage_graph *g, const struct lineage_delta *d, const char *what);
+
+/* The delta c after p, as one delta from p's base. */
+void lineage_delta_compose(const struct lineage_delta *p, const struct lineage_delta *c,
+			   struct lineage_delta *out);
+
+/* Exchange the contents of two graphs. */
+void lineage_graph_swap(struct lineage_graph *a, struct lineage_graph *b);
 
 /*
  * The serialised delta, for a base whose encoded form has checksum

@@ -358,6 +358,15 @@ static void copy_lists(struct lineage_graph *g, const struct lineage_graph *a,
 	copy_strvec(&g->warnings, d->strs ? &d->warnings : &a->warnings);
 }
 
+static uint32_t *mapped_copy(const uint32_t *v, size_t n)
+{
+	uint32_t *out = gi_xmallocarray(n ? n : 1, sizeof(*out));
+
+	if (n)
+		memcpy(out, v, n * sizeof(*out));
+	return out;
+}
+
 /* The previous list v of a, as indexes of the new graph. */
 static uint32_t *mapped(const uint32_t *v, size_t n, const uint32_t *map)
 {
@@ -405,6 +414,196 @@ done:
 	}
 	*out = g;
 	return 0;
+}
+
+/* ---- in place and composed -------------------------------------------------- */
+
+/*
+ * Apply d to g in place when it keeps g's nodes and every replaced list's
+ * length: 0 done, 1 not possible (g untouched), GI_ECORRUPT.
+ */
+static int patch_in_place(struct lineage_graph *g, const struct lineage_delta *d, const char *what)
+{
+	uint32_t *at = gi_xmallocarray(d->nnodes + d->nlists + 1, sizeof(*at));
+	const char *why = NULL;
+	int rc = 1;
+
+	for (size_t i = 0; i < d->nremoved; i++)
+		if (find_id(g->nodes, g->nnodes, d->removed[i]) != LINEAGE_NONE)
+			goto done;
+	for (size_t i = 0; i < d->nnodes; i++) {
+		uint32_t n = find_id(g->nodes, g->nnodes, d->nodes[i].id);
+
+		if (n == LINEAGE_NONE || g->nodes[n].kind != d->nodes[i].kind ||
+		    strcmp(g->pool + g->nodes[n].name, d->pool.ptr + d->nodes[i].name))
+			goto done;
+		at[i] = n;
+	}
+	for (size_t l = 0; l < d->nlists; l++) {
+		uint32_t n = find_id(g->nodes, g->nnodes, d->from[l]);
+
+		if (n == LINEAGE_NONE || g->fwd_off[n + 1] - g->fwd_off[n] != d->list_off[l + 1] - d->list_off[l])
+			goto done;
+		at[d->nnodes + l] = n;
+	}
+	rc = 0;
+	for (size_t i = 0; i < d->nnodes; i++) {
+		g->nodes[at[i]].hash = d->nodes[i].hash;
+		g->nodes[at[i]].flags = d->nodes[i].flags;
+	}
+	for (size_t l = 0; l < d->nlists; l++) {
+		struct lineage_edge *e = g->fwd + g->fwd_off[at[d->nnodes + l]];
+
+		for (uint32_t k = d->list_off[l]; k < d->list_off[l + 1]; k++, e++) {
+			e->node = find_id(g->nodes, g->nnodes, d->edges[k].to);
+			e->kind = d->edges[k].kind;
+		}
+	}
+	if (d->nlists && (why = check_fwd(g))) {
+		rc = corrupt(what, why);
+		goto done;
+	}
+	if (d->nlists)
+		fill_rev(g);
+	if (d->strs) {
+		gi_strvec_clear(&g->ignore);
+		gi_strvec_clear(&g->always_run);
+		gi_strvec_clear(&g->warnings);
+		copy_strvec(&g->ignore, &d->ignore);
+		copy_strvec(&g->always_run, &d->always_run);
+		copy_strvec(&g->warnings, &d->warnings);
+	}
+done:
+	free(at);
+	return rc;
+}
+
+/* The lists of g in name order, copied (lineage_graph_lists replaces them). */
+static void relist(struct lineage_graph *g)
+{
+	uint32_t *pt = mapped_copy(g->tests, g->ntests), *pu = mapped_copy(g->unplaced, g->nunplaced);
+	size_t nt = g->ntests, nu = g->nunplaced;
+
+	lineage_graph_lists(g, pt, nt, pu, nu);
+	free(pt);
+	free(pu);
+}
+
+int lineage_graph_patch(struct lineage_graph *g, const struct lineage_delta *d, const char *what)
+{
+	struct lineage_graph *n = NULL;
+	int err = patch_in_place(g, d, what);
+
+	if (err <= 0) {
+		if (!err)
+			relist(g);
+		g->sum = 0;
+		return err;
+	}
+	if ((err = lineage_graph_apply(g, d, what, &n)))
+		return err;
+	lineage_graph_swap(g, n);
+	lineage_graph_free(n);
+	g->sum = 0;
+	return 0;
+}
+
+/* Merge two id-sorted arrays of ids into out (deduplicated), leaving out those in `skip`. */
+static void merge_ids(const uint64_t *a, size_t na, const uint64_t *b, size_t nb,
+		      const struct lineage_delta *skip, struct lineage_delta *out)
+{
+	size_t i = 0, j = 0, s = 0;
+
+	while (i < na || j < nb) {
+		uint64_t x = i < na ? a[i] : UINT64_MAX, y = j < nb ? b[j] : UINT64_MAX;
+		uint64_t id = x < y ? x : y;
+
+		i += x == id;
+		j += y == id;
+		while (s < skip->nnodes && skip->nodes[s].id < id)
+			s++;
+		if (s < skip->nnodes && skip->nodes[s].id == id)
+			continue;
+		add_removed(out, id);
+	}
+}
+
+/* 1 if id is among d's removed ids. */
+static int removed_by(const struct lineage_delta *d, uint64_t id)
+{
+	size_t lo = 0, hi = d->nremoved;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (d->removed[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < d->nremoved && d->removed[lo] == id;
+}
+
+static void compose_nodes(const struct lineage_delta *p, const struct lineage_delta *c,
+			  struct lineage_delta *out)
+{
+	size_t i = 0, j = 0;
+
+	while (i < p->nnodes || j < c->nnodes) {
+		uint64_t x = i < p->nnodes ? p->nodes[i].id : UINT64_MAX;
+		uint64_t y = j < c->nnodes ? c->nodes[j].id : UINT64_MAX;
+
+		if (y <= x) {
+			lineage_delta_node(out, &c->nodes[j], c->pool.ptr + c->nodes[j].name);
+			i += x == y;
+			j++;
+		} else {
+			if (!removed_by(c, x))
+				lineage_delta_node(out, &p->nodes[i], p->pool.ptr + p->nodes[i].name);
+			i++;
+		}
+	}
+}
+
+static void compose_lists(const struct lineage_delta *p, const struct lineage_delta *c,
+			  struct lineage_delta *out)
+{
+	size_t i = 0, j = 0;
+
+	while (i < p->nlists || j < c->nlists) {
+		uint64_t x = i < p->nlists ? p->from[i] : UINT64_MAX;
+		uint64_t y = j < c->nlists ? c->from[j] : UINT64_MAX;
+
+		if (y <= x) {
+			if (!removed_by(c, y))
+				lineage_delta_list(out, y, c->edges + c->list_off[j],
+						   c->list_off[j + 1] - c->list_off[j]);
+			i += x == y;
+			j++;
+		} else {
+			if (!removed_by(c, x))
+				lineage_delta_list(out, x, p->edges + p->list_off[i],
+						   p->list_off[i + 1] - p->list_off[i]);
+			i++;
+		}
+	}
+}
+
+void lineage_delta_compose(const struct lineage_delta *p, const struct lineage_delta *c,
+			   struct lineage_delta *out)
+{
+	const struct lineage_delta *s = c->strs ? c : p;
+
+	lineage_delta_init(out);
+	compose_nodes(p, c, out);
+	merge_ids(p->removed, p->nremoved, c->removed, c->nremoved, c, out);
+	compose_lists(p, c, out);
+	if (s->strs) {
+		out->strs = 1;
+		copy_strvec(&out->ignore, &s->ignore);
+		copy_strvec(&out->always_run, &s->always_run);
+		copy_strvec(&out->warnings, &s->warnings);
+	}
 }
 
 /* ---- serialised form ----------------------------------------------------------- */

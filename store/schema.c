@@ -121,6 +121,12 @@ const char *const store_migrations[] = {
 	"  audit INTEGER NOT NULL DEFAULT 0,"
 	"  PRIMARY KEY(selection_id, name)"
 	") WITHOUT ROWID;",
+
+	/*
+	 * 1 -> 2: a lineage graph may be stored as a delta against another
+	 * commit's stored graph (base; NULL when stored whole).
+	 */
+	"ALTER TABLE graphs ADD COLUMN base TEXT;",
 };
 
 const int store_nmigrations = (int)GI_ARRAY_SIZE(store_migrations);

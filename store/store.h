@@ -289,12 +289,27 @@ int store_selection_lineage_tests(struct store *s, const char *head_oid, struct 
 int store_graph_get(struct store *s, const char *oid, struct gi_buf *out);
 
 /*
+ * The same, with the row's format and its base: the commit (40 hex) whose
+ * stored graph this one is a delta against, "" when it is stored whole.
+ */
+int store_graph_read(struct store *s, const char *oid, int *format, char base[41],
+		     struct gi_buf *out);
+
+/*
  * Save the serialised graph of `oid` (replacing any), in format `format`,
  * then drop all but the `keep` most recently built graphs.  Inside a
  * transaction.
  */
 int store_graph_put(struct store *s, const char *oid, int format, const void *data,
 		    size_t len, int keep);
+
+/*
+ * The same for a graph stored as a delta against the stored graph of
+ * commit `base` (NULL: stored whole).  Eviction keeps the base of every
+ * graph it keeps.
+ */
+int store_graph_write(struct store *s, const char *oid, int format, const char *base,
+		      const void *data, size_t len, int keep);
 
 /*
  * Parsed facts of a blob (40 hex) by parser name and version

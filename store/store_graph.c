@@ -5,6 +5,10 @@
  */
 #include "store_int.h"
 
+#define STORE_GRAPH_MMAP 1073741824
+#define GI_STR(x) GI_STR_(x)
+#define GI_STR_(x) #x
+
 
 /* Append column 0 of the row `st` stepped to, or GI_ENOTFOUND. */
 static int blob_column(struct store *s, sqlite3_stmt *st, const char *what, struct gi_buf *out)
@@ -66,48 +70,77 @@ done:
 	return err;
 }
 
-int store_graph_get(struct store *s, const char *oid, struct gi_buf *out)
+int store_graph_read(struct store *s, const char *oid, int *format, char base[41],
+		     struct gi_buf *out)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT rowid FROM graphs WHERE commit_oid = ?1");
+	sqlite3_stmt *st = store_stmt(s, "SELECT rowid, format, base FROM graphs WHERE commit_oid = ?1");
+	const unsigned char *b;
 	int rc, err;
 
 	if (!st)
 		return GI_ERROR;
+	/* a graph is megabytes: read its pages mapped, not copied into the cache first */
+	sqlite3_exec(s->db, "PRAGMA mmap_size=" GI_STR(STORE_GRAPH_MMAP), NULL, NULL, NULL);
 	sqlite3_bind_text(st, 1, oid, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	/* read while the statement still holds the read transaction */
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
+		*format = sqlite3_column_int(st, 1);
+		b = sqlite3_column_text(st, 2);
+		snprintf(base, 41, "%s", b ? (const char *)b : "");
 		err = read_graph_blob(s, sqlite3_column_int64(st, 0), out);
-	else
+	} else {
 		err = rc == SQLITE_DONE ? GI_ENOTFOUND : store_sqlerr(s, "reading a lineage graph");
+	}
 	sqlite3_reset(st);
 	return err;
 }
 
-int store_graph_put(struct store *s, const char *oid, int format, const void *data,
-		    size_t len, int keep)
+int store_graph_get(struct store *s, const char *oid, struct gi_buf *out)
+{
+	char base[41];
+	int format;
+
+	return store_graph_read(s, oid, &format, base, out);
+}
+
+int store_graph_write(struct store *s, const char *oid, int format, const char *base,
+		      const void *data, size_t len, int keep)
 {
 	sqlite3_stmt *st;
 	int err;
 
-	if ((err = store_need_tx(s, "store_graph_put")))
+	if ((err = store_need_tx(s, "store_graph_write")))
 		return err;
-	st = store_stmt(s, "INSERT OR REPLACE INTO graphs(commit_oid, built, format, data) "
-			   "VALUES (?1, ?2, ?3, ?4)");
+	st = store_stmt(s, "INSERT OR REPLACE INTO graphs(commit_oid, built, format, data, base) "
+			   "VALUES (?1, ?2, ?3, ?4, ?5)");
 	if (!st)
 		return GI_ERROR;
 	sqlite3_bind_text(st, 1, oid, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)gi_unix_now());
 	sqlite3_bind_int(st, 3, format);
 	sqlite3_bind_blob64(st, 4, data, (sqlite3_uint64)len, SQLITE_STATIC);
+	if (base)
+		sqlite3_bind_text(st, 5, base, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 5);
 	if ((err = store_step_done(s, st, "saving a lineage graph")))
 		return err;
-	st = store_stmt(s, "DELETE FROM graphs WHERE rowid NOT IN "
-			   "(SELECT rowid FROM graphs ORDER BY built DESC, rowid DESC LIMIT ?1)");
+	/* the `keep` newest, and the graphs they are deltas against */
+	st = store_stmt(s, "WITH kept AS (SELECT rowid, base FROM graphs "
+			   "ORDER BY built DESC, rowid DESC LIMIT ?1) "
+			   "DELETE FROM graphs WHERE rowid NOT IN (SELECT rowid FROM kept) "
+			   "AND commit_oid NOT IN (SELECT base FROM kept WHERE base IS NOT NULL)");
 	if (!st)
 		return GI_ERROR;
 	sqlite3_bind_int(st, 1, keep);
 	return store_step_done(s, st, "evicting old lineage graphs");
+}
+
+int store_graph_put(struct store *s, const char *oid, int format, const void *data,
+		    size_t len, int keep)
+{
+	return store_graph_write(s, oid, format, NULL, data, len, keep);
 }
 
 int store_facts_get(struct store *s, const char *blob, const char *parser, struct gi_buf *out)
