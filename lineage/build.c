@@ -1482,8 +1482,10 @@ static int load_whole(struct store *store, const char *oid, const char *what,
 static int load_delta(struct store *store, const struct gi_buf *buf, const char *what,
 		      struct loaded *l)
 {
-	int err = load_whole(store, l->base_oid, what, &l->g);
+	char *bwhat = gi_xstrfmt("base graph of commit '%.12s' (for the %s)", l->base_oid, what);
+	int err = load_whole(store, l->base_oid, bwhat, &l->g);
 
+	free(bwhat);
 	if (err == GI_ENOTFOUND)
 		err = gi_error_setc(GI_ECORRUPT, "stored %s is damaged (its base graph of commit "
 				    "'%.12s' is missing): rebuild it", what, l->base_oid);
@@ -1537,7 +1539,7 @@ static size_t whole_size(const struct lineage_graph *g)
 /*
  * Encode g for storage: as the delta `d` against the whole graph whose
  * checksum is base_sum (0: none) while that stays under
- * 1/LINEAGE_DELTA_RATIO of g stored whole, else whole.  *is_delta says which.
+ * 1/LINEAGE_DELTA_RATIO of g stored whole (or is tiny), else whole.  *is_delta says which.
  */
 static int encode_for_store(const struct lineage_graph *g, uint64_t base_sum,
 			    const struct lineage_delta *d, struct gi_buf *buf, int *is_delta)
@@ -1547,7 +1549,8 @@ static int encode_for_store(const struct lineage_graph *g, uint64_t base_sum,
 	*is_delta = 0;
 	if (base_sum && d) {
 		err = lineage_delta_encode(d, base_sum, buf);
-		*is_delta = !err && buf->len <= whole_size(g) / LINEAGE_DELTA_RATIO;
+		*is_delta = !err && (buf->len <= whole_size(g) / LINEAGE_DELTA_RATIO ||
+				     buf->len <= LINEAGE_DELTA_SMALL);
 		gi_error_clear();
 		if (*is_delta)
 			return 0;

@@ -106,6 +106,7 @@ void lineage_builder_from_graph(struct lineage_builder *b, const struct lineage_
 #define LINEAGE_GRAPH_FORMAT 1 /* a whole graph (store format column) */
 #define LINEAGE_DELTA_FORMAT 2 /* a delta against a stored whole graph */
 #define LINEAGE_DELTA_RATIO 8  /* a delta bigger than 1/8 of the whole: store whole */
+#define LINEAGE_DELTA_SMALL 4096 /* ... unless it is this small */
 #define LINEAGE_GRAPH_MAX_BYTES ((size_t)1 << 30)
 
 /* Append the serialised graph to `out` (GI_ELIMIT if it does not fit). */
