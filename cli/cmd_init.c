@@ -20,13 +20,15 @@ static const char usage_text[] =
 	"it up to date with the repository's history (see 'git impact ingest -h').\n"
 	"\n"
 	"    -q        print nothing but warnings\n"
-	"    --check   only run the store's integrity check: exit 0 when it passes,\n"
-	"              2 (and why) when the store is missing, corrupt or too new\n"
+	"    --check   only run the store's integrity check and check its per-test\n"
+	"              summary against the results: exit 0 when both pass, 2 (and\n"
+	"              why) when the store is missing, corrupt or too new\n"
 	"    --repair  when the store is corrupt, unreadable or from a newer\n"
 	"              git-impact, move it aside to impact.db.corrupt-<time> (it is\n"
 	"              never deleted), create a fresh store, ingest git history and\n"
 	"              import the results shared in " INIT_NOTES_REF "; a store\n"
-	"              that passes its integrity check is left as it is\n";
+	"              that passes its integrity check is kept, its per-test\n"
+	"              summary rebuilt if it disagrees with the results\n";
 
 /* The error main() met opening the store, set again as the current error. */
 static int store_error(struct cli_ctx *ctx)
@@ -41,7 +43,7 @@ static int check(struct cli_ctx *ctx, int quiet)
 
 	if (!ctx->store)
 		return store_error(ctx);
-	if ((err = store_check(ctx->store)))
+	if ((err = store_check(ctx->store)) || (err = history_stats_verify(ctx->store, 0)))
 		return err;
 	if (!quiet)
 		printf("store '%s' passes its integrity check (schema version %d)\n",
@@ -104,6 +106,22 @@ static int set_aside(struct cli_ctx *ctx, char **aside)
 	return 0;
 }
 
+/* A kept store whose per-test summary disagrees with its results gets it rebuilt. */
+static int repair_summary(struct cli_ctx *ctx, int quiet)
+{
+	int err = history_stats_verify(ctx->store, 0);
+
+	if (err != GI_ECORRUPT)
+		return err;
+	fprintf(stderr, "repair: %s\n", gi_error_last());
+	gi_error_clear();
+	if ((err = history_stats_rebuild(ctx->store)))
+		return err;
+	if (!quiet)
+		printf("repair: rebuilt the per-test summary from the results\n");
+	return 0;
+}
+
 static int repair(struct cli_ctx *ctx, int quiet)
 {
 	char *aside = NULL;
@@ -121,6 +139,8 @@ static int repair(struct cli_ctx *ctx, int quiet)
 		goto done;
 	if (aside)
 		err = import_notes(ctx, aside, quiet);
+	else
+		err = repair_summary(ctx, quiet);
 done:
 	free(aside);
 	return err;

@@ -150,7 +150,7 @@ struct history_test_stats {
 	int64_t last_time;     /* of that run; 0 when none */
 	char last_commit[41];  /* of that run; "" when none */
 	double mean_duration;  /* seconds over results with a duration; negative: unknown */
-	double median_duration;
+	double median_duration; /* of the HISTORY_RECENT_DURATIONS newest of them (by run time) */
 	double decayed_failure_rate; /* sum(w * failed) / sum(w), w = 2^(-age / half_life), flaky not failed */
 	double decayed_weight; /* sum(w): how much recent evidence the rate rests on */
 };
@@ -160,12 +160,45 @@ struct history_stats {
 	size_t nr;
 };
 
+/* The median duration is of a test's newest durations: this many. */
+#define HISTORY_RECENT_DURATIONS 32
+
 /*
- * Load statistics for every known test (two queries).  `half_life` in
- * seconds (> 0); `now` in unix seconds (0: the current time).  *out is
- * the caller's, released with history_stats_release().
+ * The half-life of the failure rate that history_stats_load reads from the
+ * store's per-test summary (14 days, STORE_SUMMARY_HALF_LIFE); another
+ * half-life makes it scan every result.
+ */
+#define HISTORY_HALF_LIFE (14.0 * 86400)
+
+/*
+ * Load statistics for every known test.  `half_life` in seconds (> 0);
+ * `now` in unix seconds (0: the current time).  With HISTORY_HALF_LIFE
+ * they come from the store's per-test summary in one query (O(tests));
+ * the few tests with a result recorded after `now` (whose weights the
+ * scan caps at 1), another half-life, or an old store opened read-only
+ * are read from their results.  *out is the caller's, released with
+ * history_stats_release().
  */
 int history_stats_load(struct store *s, double half_life, int64_t now, struct history_stats *out);
+
+/*
+ * As history_stats_load, always from every result (O(results)): the
+ * reference the summary must equal (counts, last outcome and durations
+ * exactly, the decayed sums up to their rounding).
+ */
+int history_stats_scan(struct store *s, double half_life, int64_t now, struct history_stats *out);
+
+/*
+ * Check the store's per-test summary against a scan of every result at
+ * `now` (0: the current time): counts, last outcome and commit must be
+ * equal, durations and decayed figures equal to 1e-9 relative.  Returns
+ * 0, or GI_ECORRUPT with a message naming the first test and figure that
+ * differ ('git impact init --repair' rebuilds the summary).
+ */
+int history_stats_verify(struct store *s, int64_t now);
+
+/* Rebuild the store's per-test summary from every result, in one transaction. */
+int history_stats_rebuild(struct store *s);
 
 /* The statistics of one test id, or NULL.  Borrowed from `st`. */
 const struct history_test_stats *history_stats_find(const struct history_stats *st, const char *id);

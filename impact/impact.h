@@ -46,7 +46,7 @@ struct impact_changeset {
 };
 
 /* The decay of a test's failure rate in history statistics (select, why): two weeks. */
-#define IMPACT_HALF_LIFE (14.0 * 86400)
+#define IMPACT_HALF_LIFE HISTORY_HALF_LIFE
 
 /* What the user asked for: NULL revisions take the defaults. */
 struct impact_range {

@@ -127,6 +127,31 @@ const char *const store_migrations[] = {
 	 * commit's stored graph (base; NULL when stored whole).
 	 */
 	"ALTER TABLE graphs ADD COLUMN base TEXT;",
+
+	/*
+	 * 2 -> 3: a per-test summary of its results, kept by every write of a
+	 * result in the same transaction (store_summary.c), so that statistics
+	 * load in O(tests) instead of O(results).  Filled from the results
+	 * when the store is next opened for writing (meta 'test_summary').
+	 */
+	"CREATE TABLE test_summary("
+	"  test_id INTEGER PRIMARY KEY REFERENCES tests(id),"
+	"  n_pass INTEGER NOT NULL, n_fail INTEGER NOT NULL, n_error INTEGER NOT NULL,"
+	"  n_skip INTEGER NOT NULL, n_flaky INTEGER NOT NULL," /* results per outcome */
+	"  n_dur INTEGER NOT NULL,"         /* results that ran with a known duration */
+	"  dur_sum REAL NOT NULL,"          /* their sum, seconds */
+	"  dur_median REAL,"                /* of the last few (test_recent); NULL: none */
+	"  last_outcome INTEGER,"           /* newest result that ran, else newest; NULL: none */
+	"  last_time INTEGER, last_run INTEGER,"
+	"  ref_time INTEGER,"               /* newest result that ran; NULL: none ran */
+	"  w_all REAL NOT NULL,"            /* sum of 2^((time - ref_time) / half-life), ran */
+	"  w_fail REAL NOT NULL"            /* the same over fail and error */
+	");"
+	/* the newest known durations of a test, for the median (not read by select) */
+	"CREATE TABLE test_recent("
+	"  test_id INTEGER PRIMARY KEY REFERENCES tests(id),"
+	"  durations BLOB NOT NULL"         /* (time, run, seconds) triples, oldest first */
+	");",
 };
 
 const int store_nmigrations = (int)GI_ARRAY_SIZE(store_migrations);

@@ -87,6 +87,7 @@ int store_begin(struct store *s)
 {
 	if (s->in_tx)
 		return gi_error_set("internal error: nested store transaction");
+	s->run_cache.id = 0;
 	if (store_exec(s, "BEGIN IMMEDIATE"))
 		return GI_ERROR;
 	s->in_tx = 1;
@@ -109,6 +110,7 @@ void store_rollback(struct store *s)
 {
 	if (!s || !s->in_tx)
 		return;
+	s->run_cache.id = 0;
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	s->in_tx = 0;
 }
@@ -220,7 +222,7 @@ int store_open(struct store **out, const char *path, int flags)
 		err = store_sqlerr(s, "open");
 		goto done;
 	}
-	if ((err = configure(s)) || (err = migrate(s)))
+	if ((err = configure(s)) || (err = migrate(s)) || (err = store_summary_ensure(s)))
 		goto done;
 done:
 	if (err) {

@@ -15,7 +15,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 3
 
 enum store_open_flags {
 	STORE_CREATE = 1 << 0,   /* create the file (and its folder) if missing */
@@ -218,6 +218,61 @@ int store_tests_each(struct store *s, int (*fn)(void *data, const struct store_t
 /* Call fn for every result joined with its run, ordered by test id; as above. */
 int store_results_each(struct store *s,
 		       int (*fn)(void *data, const struct store_result_row *row), void *data);
+
+/*
+ * Call fn for every result of the test `test` joined with its run, in no
+ * particular order; as above.
+ */
+int store_test_results_each(struct store *s, int64_t test,
+			    int (*fn)(void *data, const struct store_result_row *row), void *data);
+
+/* ---- per-test summary (store_summary.c) ------------------------------- */
+
+/*
+ * Every write of a result (store_result_add, store_result_set) keeps a
+ * summary of the test's results up to date in the same transaction, so
+ * that statistics load in O(tests), not O(results).  Its figures are those
+ * a scan of the results gives (history_stats_scan), up to the rounding of
+ * the sums.
+ */
+#define STORE_SUMMARY_HALF_LIFE 1209600 /* seconds (14 days): the decay of w_all, w_fail */
+#define STORE_SUMMARY_RECENT 32         /* the median is of the last 32 known durations */
+
+/* A test with its summary: borrowed for the duration of the callback. */
+struct store_summary_row {
+	int64_t test;
+	const char *name;
+	const char *file;       /* NULL when unknown */
+	int64_t first_seen;
+	unsigned outcomes[5];   /* results per outcome (0 pass 1 fail 2 error 3 skip 4 flaky) */
+	unsigned long n_dur;    /* results that ran (not skip) with a known duration */
+	double dur_sum;         /* the sum of those durations */
+	double dur_median;      /* median of the last STORE_SUMMARY_RECENT of them (newest by
+				 * run time, then run id); negative when none */
+	int last_outcome;       /* of the newest result that ran, else of the newest; -1: none */
+	int64_t last_time;      /* of that result's run */
+	const char *last_commit;/* of that run; "" when none */
+	int64_t ref_time;       /* newest run time among results that ran; 0 when none ran */
+	double w_all;           /* sum over results that ran of 2^((time - ref_time) / half-life) */
+	double w_fail;          /* the same over fail and error results */
+};
+
+/*
+ * 1 when every test's summary is up to date (the store was opened for
+ * writing since the summary was added), 0 when only a scan of the results
+ * can be trusted (an old store opened read-only), or an error.
+ */
+int store_summary_ready(struct store *s);
+
+/* Call fn for every test with its summary, in id order; a non-zero return stops and is returned. */
+int store_summary_each(struct store *s, int (*fn)(void *data, const struct store_summary_row *row),
+		       void *data);
+
+/*
+ * Recompute every test's summary from its results (inside a transaction):
+ * what the migration that added the summary does, and `init --repair`.
+ */
+int store_summary_rebuild(struct store *s);
 
 /* ---- sharing (sync) --------------------------------------------------- */
 

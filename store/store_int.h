@@ -21,6 +21,9 @@ struct store {
 		sqlite3_stmt *stmt;
 	} cache[STORE_STMT_CACHE];
 	int ncache;
+	struct {
+		int64_t id, time; /* the run whose results are being written (id 0: none) */
+	} run_cache;
 };
 
 /*
@@ -40,6 +43,16 @@ int store_exec(struct store *s, const char *sql);
 
 /* Fail unless a transaction is open (every write must be inside one). */
 int store_need_tx(struct store *s, const char *what);
+
+/*
+ * The per-test summary (store_summary.c), kept inside the transaction
+ * that writes results: take a result just added; recompute one test's
+ * summary from its results (after a result was rewritten); fill the
+ * summary of an older store when it is opened for writing.
+ */
+int store_summary_add(struct store *s, int64_t run, int64_t test, int outcome, double duration);
+int store_summary_refresh(struct store *s, int64_t test);
+int store_summary_ensure(struct store *s);
 
 /* The schema: migrations[i] brings user_version i to i + 1. */
 extern const char *const store_migrations[];

@@ -167,7 +167,11 @@ int store_result_add(struct store *s, int64_t run, int64_t test, int outcome,
 	sqlite3_bind_int(st, 5, audit);
 	if ((err = store_step_done(s, st, "adding a result")))
 		return err;
-	return sqlite3_changes(s->db) > 0;
+	if (sqlite3_changes(s->db) == 0)
+		return 0;
+	if ((err = store_summary_add(s, run, test, outcome, duration)))
+		return err;
+	return 1;
 }
 
 int store_result_get(struct store *s, int64_t run, int64_t test, int *outcome, double *duration)
@@ -195,18 +199,23 @@ int store_result_get(struct store *s, int64_t run, int64_t test, int *outcome, d
 int store_result_set(struct store *s, int64_t run, int64_t test, int outcome, double duration)
 {
 	sqlite3_stmt *st;
+	int err;
 
 	if (store_need_tx(s, "store_result_set"))
 		return GI_ERROR;
 	st = store_stmt(s, "UPDATE results SET outcome = ?3, duration = ?4 "
-			   "WHERE run_id = ?1 AND test_id = ?2");
+			   "WHERE run_id = ?1 AND test_id = ?2 "
+			   "AND (outcome IS NOT ?3 OR duration IS NOT ?4)");
 	if (!st)
 		return GI_ERROR;
 	sqlite3_bind_int64(st, 1, run);
 	sqlite3_bind_int64(st, 2, test);
 	sqlite3_bind_int(st, 3, outcome);
 	bind_duration(st, 4, duration);
-	return store_step_done(s, st, "updating a result");
+	if ((err = store_step_done(s, st, "updating a result")))
+		return err;
+	/* rare (a test seen twice in a run): its summary is summed up again */
+	return sqlite3_changes(s->db) ? store_summary_refresh(s, test) : 0;
 }
 
 int store_run_outcomes(struct store *s, int64_t run, size_t *counts, int n)
@@ -377,5 +386,35 @@ int store_results_each(struct store *s,
 	sqlite3_reset(st);
 done:
 	run_map_release(&m);
+	return err;
+}
+
+int store_test_results_each(struct store *s, int64_t test,
+			    int (*fn)(void *data, const struct store_result_row *row), void *data)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT r.test_id, r.run_id, r.outcome, r.duration, "
+					 "u.time, u.commit_oid, u.full FROM results r "
+					 "INDEXED BY results_by_test JOIN runs u ON u.id = r.run_id "
+					 "WHERE r.test_id = ?1");
+	struct store_result_row row;
+	int rc = SQLITE_DONE, err = 0;
+
+	if (!st)
+		return GI_ERROR;
+	sqlite3_bind_int64(st, 1, test);
+	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row.test = sqlite3_column_int64(st, 0);
+		row.run = sqlite3_column_int64(st, 1);
+		row.outcome = sqlite3_column_int(st, 2);
+		row.duration = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 :
+			       sqlite3_column_double(st, 3);
+		row.time = sqlite3_column_int64(st, 4);
+		row.commit = (const char *)sqlite3_column_text(st, 5);
+		row.full = sqlite3_column_int(st, 6);
+		err = fn(data, &row);
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = store_sqlerr(s, "reading a test's results");
+	sqlite3_reset(st);
 	return err;
 }

@@ -59,7 +59,12 @@ for c in a b; do
 done
 [ "$(q "$TMP/a/.git/impact/impact.db" "SELECT count(*) FROM results")" = \
   "$(q "$TMP/b/.git/impact/impact.db" "SELECT count(*) FROM results")" ] || fail "both clones hold the same results"
-ok "two clones recording concurrently: nothing lost, runs merged by union"
+for c in a b; do
+  (cd "$TMP/$c" && expect_exit 0 git impact init --check) || fail "clone $c: init --check"
+  [ "$(q "$TMP/$c/.git/impact/impact.db" "SELECT sum(n_pass + n_fail + n_error + n_skip + n_flaky) FROM test_summary")" = \
+    "$(q "$TMP/$c/.git/impact/impact.db" "SELECT count(*) FROM results")" ] || fail "clone $c: the summary counts every result"
+done
+ok "two clones recording concurrently: nothing lost, runs merged by union, summaries true"
 
 # A push that races another: b's view of the remote is stale; its push merges again.
 cd "$TMP/a" && expect_exit 0 git impact record --run-id from-a "$FIX/surefire.xml" && expect_exit 0 git impact sync push

@@ -114,6 +114,19 @@ ok "store from a newer schema: fallback, refused (upgrade), set aside by --repai
 expect_exit 0 git impact init --repair
 expect_grep "passes its integrity check: nothing to repair" "$TMP/out"
 ! ls "$db".corrupt-* >/dev/null 2>&1 || fail "a sound store was moved aside"
+# ... but a per-test summary that disagrees with the results is found and rebuilt
+expect_exit 0 git impact init --check
+python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1]); c.execute("UPDATE test_summary SET n_pass = n_pass + 3 WHERE test_id = (SELECT min(test_id) FROM test_summary)"); c.commit()' "$db"
+bad=$(q 'SELECT name FROM tests WHERE id = (SELECT min(test_id) FROM test_summary)')
+expect_exit 2 git impact init --check
+expect_grep "^error: store '.*impact\.db': the test summary of '$bad' differs from its results \(result counts\); 'git impact init --repair' rebuilds it$" "$TMP/err"
+expect_exit 0 git impact init --repair
+expect_grep "^repair: store .*the test summary of '$bad' differs" "$TMP/err"
+expect_grep "^repair: rebuilt the per-test summary from the results" "$TMP/out"
+! ls "$db".corrupt-* >/dev/null 2>&1 || fail "a store with a wrong summary was moved aside"
+expect_exit 0 git impact init --check
+ok "a wrong per-test summary: --check names the test, --repair rebuilds it in place"
 # no notes to import: the repair says where the results are
 git update-ref -d refs/notes/impact
 head -c 8192 /dev/urandom > "$db"
