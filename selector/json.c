@@ -70,26 +70,6 @@ static int dump(json_t *j, size_t flags, struct gi_buf *out)
 	return err;
 }
 
-static json_t *test_json(const struct selector_test *t)
-{
-	json_t *o = json_object(), *kinds = json_array();
-	static const char *const kind_names[] = { "code", "data", "param", "model" };
-
-	json_object_set_new(o, "id", json_string(t->id));
-	json_object_set_new(o, "selected", json_boolean(t->selected));
-	json_object_set_new(o, "reason", json_string(selector_reason_name(t->reason)));
-	json_object_set_new(o, "path", t->path ? json_string(t->path) : json_null());
-	for (unsigned i = 0; i < GI_ARRAY_SIZE(kind_names); i++)
-		if (t->kinds & (1u << i))
-			json_array_append_new(kinds, json_string(kind_names[i]));
-	json_object_set_new(o, "kinds", kinds);
-	json_object_set_new(o, "score", jnum(t->score, t->score < 0));
-	json_object_set_new(o, "duration", jnum(t->duration, t->duration < 0));
-	if (t->shard)
-		json_object_set_new(o, "shard", json_integer(t->shard));
-	return o;
-}
-
 static json_t *guarantee_json(const struct selector_guarantee *g)
 {
 	json_t *o = json_object();
@@ -148,26 +128,138 @@ static int check_result_utf8(const struct selector_result *r, const char *fmt)
 	return err;
 }
 
+/*
+ * The json format is written as jansson's json_dumps(JSON_INDENT(1)) would
+ * write it (the unit tests compare both), but streamed: a jansson tree of
+ * 10,000 tests cost more than the rest of a warm select.
+ */
+
+/* A JSON string as jansson escapes it: '"', '\\' and control characters; UTF-8 as is. */
+static int put_jstr(struct gi_buf *out, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *run = s;
+	int err = gi_buf_addch(out, '"');
+
+	for (; !err && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[7] = { '\\', 0 };
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		err = gi_buf_add(out, run, (size_t)(s - run));
+		run = s + 1;
+		switch (c) {
+		case '"': case '\\': esc[1] = (char)c; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+		}
+		if (!err)
+			err = gi_buf_adds(out, esc);
+	}
+	if (!err)
+		err = gi_buf_add(out, run, (size_t)(s - run));
+	return err ? err : gi_buf_addch(out, '"');
+}
+
+/* A real as jansson writes it (%.17g, a ".0" when it looks integral, the exponent bare). */
+static int put_jreal(struct gi_buf *out, double v, int unknown)
+{
+	char b[40], *e;
+	int n;
+
+	if (unknown || !isfinite(v))
+		return gi_buf_adds(out, "null");
+	n = snprintf(b, sizeof(b) - 2, "%.17g", v);
+	if (n < 0 || (size_t)n >= sizeof(b) - 2)
+		return gi_error_set("cannot write the number %g", v);
+	for (char *p = b; *p; p++)
+		if (*p == ',')
+			*p = '.'; /* a locale's decimal comma */
+	if (!strchr(b, '.') && !strchr(b, 'e'))
+		memcpy(b + n, ".0", 3);
+	if ((e = strchr(b, 'e'))) {
+		char *digits = e + 1 + (e[1] == '-'), *from = e + 2;
+
+		while (*from == '0')
+			from++;
+		memmove(digits, from, strlen(from) + 1);
+	}
+	return gi_buf_adds(out, b);
+}
+
+/* One test of the "tests" array (at depth 2 of the document). */
+static int put_test(struct gi_buf *out, const struct selector_test *t)
+{
+	static const char *const kind_names[] = { "\"code\"", "\"data\"", "\"param\"", "\"model\"" };
+	int err, nk = 0;
+
+	if ((err = gi_buf_adds(out, "{\n   \"id\": ")) || (err = put_jstr(out, t->id)) ||
+	    (err = gi_buf_adds(out, t->selected ? ",\n   \"selected\": true,\n   \"reason\": \"" :
+					       ",\n   \"selected\": false,\n   \"reason\": \"")) ||
+	    (err = gi_buf_adds(out, selector_reason_name(t->reason))) ||
+	    (err = gi_buf_adds(out, "\",\n   \"path\": ")) ||
+	    (err = t->path ? put_jstr(out, t->path) : gi_buf_adds(out, "null")) ||
+	    (err = gi_buf_adds(out, ",\n   \"kinds\": [")))
+		return err;
+	for (unsigned i = 0; !err && i < GI_ARRAY_SIZE(kind_names); i++)
+		if (t->kinds & (1u << i))
+			err = gi_buf_printf(out, "%s\n    %s", nk++ ? "," : "", kind_names[i]);
+	if (err || (err = gi_buf_adds(out, nk ? "\n   ],\n   \"score\": " : "],\n   \"score\": ")) ||
+	    (err = put_jreal(out, t->score, t->score < 0)) ||
+	    (err = gi_buf_adds(out, ",\n   \"duration\": ")) ||
+	    (err = put_jreal(out, t->duration, t->duration < 0)))
+		return err;
+	if (t->shard && (err = gi_buf_printf(out, ",\n   \"shard\": %d", t->shard)))
+		return err;
+	return gi_buf_adds(out, "\n  }");
+}
+
+/* The summary object, dumped by jansson (it is small) one level deeper. */
+static int put_summary(struct gi_buf *out, const struct selector_result *r)
+{
+	struct gi_buf tmp = GI_BUF_INIT;
+	const char *p, *nl;
+	int err;
+
+	tmp.max = out->max;
+	if ((err = dump(summary_json(r), JSON_INDENT(1), &tmp)))
+		goto done;
+	for (p = gi_buf_cstr(&tmp); !err && (nl = strchr(p, '\n')); p = nl + 1)
+		err = gi_buf_add(out, p, (size_t)(nl + 1 - p)) ? GI_ELIMIT : gi_buf_addch(out, ' ');
+	if (!err)
+		err = gi_buf_adds(out, p);
+done:
+	gi_buf_release(&tmp);
+	return err ? gi_error_setc(GI_ELIMIT, "selection output exceeds %zu bytes", out->max) : 0;
+}
+
 int selector_format_json(const struct selector_result *r, struct gi_buf *out)
 {
-	json_t *doc = NULL, *tests = NULL;
 	int err = check_result_utf8(r, "json");
 
-	if (err)
-		goto done;
-	doc = json_object();
-	tests = json_array();
-	json_object_set_new(doc, "version", json_integer(1));
-	json_object_set_new(doc, "summary", summary_json(r));
-	for (size_t i = 0; i < r->nr; i++)
-		json_array_append_new(tests, test_json(&r->v[i]));
-	json_object_set_new(doc, "tests", tests);
-	err = dump(doc, JSON_INDENT(1), out);
-	doc = NULL;
 	if (!err)
-		err = gi_buf_addch(out, '\n');
-done:
-	json_decref(doc);
+		err = gi_buf_adds(out, "{\n \"version\": 1,\n \"summary\": ");
+	if (!err)
+		err = put_summary(out, r);
+	if (!err)
+		err = gi_buf_adds(out, r->nr ? ",\n \"tests\": [\n  " : ",\n \"tests\": []");
+	for (size_t i = 0; !err && i < r->nr; i++) {
+		err = put_test(out, &r->v[i]);
+		if (!err)
+			err = gi_buf_adds(out, i + 1 < r->nr ? ",\n  " : "\n ]");
+	}
+	if (!err)
+		err = gi_buf_adds(out, "\n}\n");
+	if (err == GI_ELIMIT)
+		err = gi_error_setc(GI_ELIMIT, "selection output exceeds %zu bytes", out->max);
 	return err;
 }
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <math.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -319,6 +320,106 @@ static void test_selector_format__json(void **state)
 	selector_result_release(&r);
 }
 
+/* The json format as it was built before it was streamed: a jansson tree, dumped. */
+static json_t *ref_num(double v, int unknown)
+{
+	return unknown || !isfinite(v) ? json_null() : json_real(v);
+}
+
+static json_t *ref_test(const struct selector_test *t)
+{
+	static const char *const kind_names[] = { "code", "data", "param", "model" };
+	json_t *o = json_object(), *kinds = json_array();
+
+	json_object_set_new(o, "id", json_string(t->id));
+	json_object_set_new(o, "selected", json_boolean(t->selected));
+	json_object_set_new(o, "reason", json_string(selector_reason_name(t->reason)));
+	json_object_set_new(o, "path", t->path ? json_string(t->path) : json_null());
+	for (unsigned i = 0; i < 4; i++)
+		if (t->kinds & (1u << i))
+			json_array_append_new(kinds, json_string(kind_names[i]));
+	json_object_set_new(o, "kinds", kinds);
+	json_object_set_new(o, "score", ref_num(t->score, t->score < 0));
+	json_object_set_new(o, "duration", ref_num(t->duration, t->duration < 0));
+	if (t->shard)
+		json_object_set_new(o, "shard", json_integer(t->shard));
+	return o;
+}
+
+/* The streamed document with its "tests" replaced by the jansson reference, dumped again. */
+static char *ref_json(const char *streamed, const struct selector_result *r)
+{
+	json_t *doc = json_loads(streamed, JSON_DECODE_ANY, NULL), *tests = json_array();
+	char *text;
+
+	assert_non_null(doc);
+	for (size_t i = 0; i < r->nr; i++)
+		json_array_append_new(tests, ref_test(&r->v[i]));
+	json_object_set_new(doc, "tests", tests);
+	text = json_dumps(doc, JSON_INDENT(1));
+	json_decref(doc);
+	return text;
+}
+
+/* Streamed, the json format has the bytes jansson gave: strings, reals, kinds, shards. */
+static void test_selector_format__json_bytes(void **state)
+{
+	static const double nums[] = { 0, 1, 0.1, 1.0 / 3, 2.5e-7, 1e21, 123456789.0, 1e-300,
+				       7.0e100, 0.000123, 1e16, 99.99 };
+	static const char *const odd[] = {
+		"ctl\x01\x1f\x7f[\b\f\n\r\t]", "q\"uote\\back/slash", "u\xc3\xa9\xe2\x80\xa8\xf0\x9f\x98\x80",
+	};
+	struct selector_result r;
+	struct gi_buf out = GI_BUF_INIT;
+	char *want;
+
+	(void)state;
+	for (int pass = 0; pass < 3; pass++) {
+		fill(&r);
+		for (size_t i = 0; i < GI_ARRAY_SIZE(odd); i++)
+			selector_test_select(selector_result_add(&r, odd[i], nums[i]), SELECTOR_NEW);
+		for (size_t i = 0; i < r.nr; i++) {
+			r.v[i].score = i % 3 ? nums[i % GI_ARRAY_SIZE(nums)] : -1;
+			r.v[i].duration = i % 4 ? nums[(i * 7) % GI_ARRAY_SIZE(nums)] : -1;
+			r.v[i].kinds = (unsigned)i % 16;
+			if (i % 2)
+				selector_test_set_path(&r.v[i], odd[i % GI_ARRAY_SIZE(odd)]);
+		}
+		if (pass == 1)
+			selector_result_fallback(&r, "why \"not\"\n");
+		selector_summarize(&r);
+		if (pass == 2)
+			assert_int_equal(selector_shard(&r, 3), 0);
+		assert_int_equal(selector_format(&r, SELECTOR_FMT_JSON, &out), 0);
+		want = ref_json(gi_buf_cstr(&out), &r);
+		assert_non_null(want);
+		assert_int_equal(out.len, strlen(want) + 1);
+		assert_memory_equal(out.ptr, want, out.len - 1);
+		assert_int_equal(out.ptr[out.len - 1], '\n');
+		free(want);
+		gi_buf_reset(&out);
+		selector_result_release(&r);
+	}
+	/* no test at all */
+	selector_result_init(&r);
+	selector_summarize(&r);
+	assert_int_equal(selector_format(&r, SELECTOR_FMT_JSON, &out), 0);
+	want = ref_json(gi_buf_cstr(&out), &r);
+	assert_int_equal(out.len, strlen(want) + 1);
+	assert_memory_equal(out.ptr, want, out.len - 1);
+	assert_non_null(strstr(want, "\"tests\": []"));
+	free(want);
+	selector_result_release(&r);
+	/* a limit is an error, not a cut document */
+	fill(&r);
+	gi_buf_release(&out);
+	gi_buf_init(&out, 1000);
+	assert_int_equal(selector_format(&r, SELECTOR_FMT_JSON, &out), GI_ELIMIT);
+	assert_non_null(strstr(gi_error_last(), "selection output exceeds 1000 bytes"));
+	gi_buf_release(&out);
+	selector_result_release(&r);
+}
+
 static void test_selector_format__github_matrix(void **state)
 {
 	struct selector_result r;
@@ -423,6 +524,7 @@ int main(void)
 		cmocka_unit_test(test_selector_format__jest),
 		cmocka_unit_test(test_selector_format__bad_ids),
 		cmocka_unit_test(test_selector_format__json),
+		cmocka_unit_test(test_selector_format__json_bytes),
 		cmocka_unit_test(test_selector_format__github_matrix),
 		cmocka_unit_test(test_selector_format__gitlab_yaml),
 	};
