@@ -158,6 +158,7 @@ struct history_test_stats {
 struct history_stats {
 	struct history_test_stats *v; /* sorted by id */
 	size_t nr;
+	void *strings;                /* where the ids and files are kept (private) */
 };
 
 /* The median duration is of a test's newest durations: this many. */

@@ -35,6 +35,35 @@ struct loader {
 	int64_t last_time, last_run;
 };
 
+/* Storage for the ids and files of a load: chunks freed together. */
+struct strchunk {
+	struct strchunk *next;
+	size_t used, size;
+	char data[];
+};
+
+#define STRCHUNK_SIZE ((size_t)64 << 10)
+
+/* A copy of `s` in the chunks of `st` (one malloc per chunk, not per string). */
+static char *pool_strdup(struct history_stats *st, const char *s)
+{
+	struct strchunk *c = st->strings;
+	size_t n = strlen(s) + 1;
+
+	if (!c || c->size - c->used < n) {
+		size_t size = n > STRCHUNK_SIZE ? n : STRCHUNK_SIZE;
+
+		c = gi_xmalloc(gi_st_add(sizeof(*c), size));
+		c->next = st->strings;
+		c->used = 0;
+		c->size = size;
+		st->strings = c;
+	}
+	memcpy(c->data + c->used, s, n);
+	c->used += n;
+	return c->data + c->used - n;
+}
+
 static int add_test(void *data, const struct store_test_row *row)
 {
 	struct loader *l = data;
@@ -44,8 +73,8 @@ static int add_test(void *data, const struct store_test_row *row)
 	t = &l->out->v[l->out->nr++];
 	memset(t, 0, sizeof(*t));
 	t->test = row->id;
-	t->id = gi_xstrdup(row->name);
-	t->file = row->file ? gi_xstrdup(row->file) : NULL;
+	t->id = pool_strdup(l->out, row->name);
+	t->file = row->file ? pool_strdup(l->out, row->file) : NULL;
 	t->first_seen = row->first_seen;
 	t->last_outcome = -1;
 	t->mean_duration = t->median_duration = -1;
@@ -237,8 +266,11 @@ static int from_summary(struct loader *l, struct history_test_stats *t,
 	t->flaky = o[HISTORY_FLAKY];
 	t->last_outcome = row->last_outcome;
 	if (row->last_outcome >= 0) {
+		size_t n = strnlen(row->last_commit, sizeof(t->last_commit) - 1);
+
 		t->last_time = row->last_time;
-		snprintf(t->last_commit, sizeof(t->last_commit), "%s", row->last_commit);
+		memcpy(t->last_commit, row->last_commit, n);
+		t->last_commit[n] = '\0';
 	}
 	if (row->n_dur) {
 		t->mean_duration = row->dur_sum / (double)row->n_dur;
@@ -297,6 +329,21 @@ static int rescan_test(struct store *s, struct loader *l, size_t i)
 	return 0;
 }
 
+/* Room for every test at once: growing an array of 10,000 tests costs more than reading them. */
+static int presize(struct store *s, struct loader *l)
+{
+	int64_t max;
+	int err;
+
+	if ((err = store_tests_id_max(s, &max)))
+		return err;
+	if (max > 0 && max < ((int64_t)1 << 24)) {
+		l->alloc = (size_t)max;
+		l->out->v = gi_xmallocarray(l->alloc, sizeof(*l->out->v));
+	}
+	return 0;
+}
+
 int history_stats_load(struct store *s, double half_life, int64_t now, struct history_stats *out)
 {
 	struct loader l;
@@ -309,7 +356,7 @@ int history_stats_load(struct store *s, double half_life, int64_t now, struct hi
 		return history_stats_scan(s, half_life, now, out);
 	if ((err = store_summary_ready(s)) <= 0)
 		return err < 0 ? err : history_stats_scan(s, half_life, now, out);
-	if ((err = store_summary_each(s, add_summary, &sl)))
+	if ((err = presize(s, &l)) || (err = store_summary_each(s, add_summary, &sl)))
 		goto done;
 	for (size_t i = 0; !err && i < sl.nrescan; i++)
 		err = rescan_test(s, &l, sl.rescan[i]);
@@ -401,13 +448,14 @@ const struct history_test_stats *history_stats_find(const struct history_stats *
 
 void history_stats_release(struct history_stats *st)
 {
+	struct strchunk *c, *next;
+
 	if (!st)
 		return;
-	for (size_t i = 0; i < st->nr; i++) {
-		free(st->v[i].id);
-		free(st->v[i].file);
+	for (c = st->strings; c; c = next) {
+		next = c->next;
+		free(c);
 	}
 	free(st->v);
-	st->v = NULL;
-	st->nr = 0;
+	memset(st, 0, sizeof(*st));
 }

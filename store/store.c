@@ -217,7 +217,9 @@ int store_open(struct store **out, const char *path, int flags)
 		if ((err = make_parent_dir(path)))
 			goto done;
 	}
-	oflags = s->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	/* one thread per connection: no mutex around every call (column reads are hot) */
+	oflags = SQLITE_OPEN_NOMUTEX |
+		 (s->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
 	if (sqlite3_open_v2(path, &s->db, oflags, NULL)) {
 		err = store_sqlerr(s, "open");
 		goto done;

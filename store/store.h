@@ -211,6 +211,9 @@ struct store_result_row {
 	int full;
 };
 
+/* The largest test id into *out (0 without tests): a bound on their number, read in O(log n). */
+int store_tests_id_max(struct store *s, int64_t *out);
+
 /* Call fn for every test, in id order; a non-zero return stops and is returned. */
 int store_tests_each(struct store *s, int (*fn)(void *data, const struct store_test_row *row),
 		     void *data);

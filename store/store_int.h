@@ -44,6 +44,27 @@ int store_exec(struct store *s, const char *sql);
 /* Fail unless a transaction is open (every write must be inside one). */
 int store_need_tx(struct store *s, const char *what);
 
+/* A run as results need it; the runs of a store are few next to its results. */
+struct store_run_info {
+	int64_t id, time;
+	int full;
+	char *commit;
+};
+
+/* Every run by id (store_results.c), loaded once instead of a join per result. */
+struct store_run_map {
+	struct store_run_info *v;
+	size_t nr, alloc, last;
+};
+
+/* Load every run, in id order, into an empty map. */
+int store_run_map_load(struct store *s, struct store_run_map *m);
+/* The run `id` (one recorded since the map was loaded is read then), or NULL. */
+const struct store_run_info *store_run_map_find(struct store *s, struct store_run_map *m,
+						int64_t id);
+/* Free what the map holds. */
+void store_run_map_release(struct store_run_map *m);
+
 /*
  * The per-test summary (store_summary.c), kept inside the transaction
  * that writes results: take a result just added; recompute one test's

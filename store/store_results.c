@@ -238,6 +238,19 @@ int store_run_outcomes(struct store *s, int64_t run, size_t *counts, int n)
 	return rc == SQLITE_DONE ? 0 : store_sqlerr(s, "counting a run's results");
 }
 
+int store_tests_id_max(struct store *s, int64_t *out)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT max(id) FROM tests");
+	int rc;
+
+	if (!st)
+		return GI_ERROR;
+	rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : store_sqlerr(s, "reading tests");
+}
+
 int store_tests_each(struct store *s, int (*fn)(void *data, const struct store_test_row *row),
 		     void *data)
 {
@@ -260,21 +273,9 @@ int store_tests_each(struct store *s, int (*fn)(void *data, const struct store_t
 	return err;
 }
 
-/* A run as results need it; the runs of a store are few next to its results. */
-struct run_info {
-	int64_t id, time;
-	int full;
-	char *commit;
-};
-
-struct run_map {
-	struct run_info *v;
-	size_t nr, alloc, last;
-};
-
-static void run_map_add(struct run_map *m, sqlite3_stmt *st)
+static void run_map_add(struct store_run_map *m, sqlite3_stmt *st)
 {
-	struct run_info *r;
+	struct store_run_info *r;
 
 	GI_ALLOC_GROW(m->v, m->nr + 1, m->alloc);
 	r = &m->v[m->nr++];
@@ -284,15 +285,14 @@ static void run_map_add(struct run_map *m, sqlite3_stmt *st)
 	r->full = sqlite3_column_int(st, 3);
 }
 
-static void run_map_release(struct run_map *m)
+void store_run_map_release(struct store_run_map *m)
 {
 	for (size_t i = 0; i < m->nr; i++)
 		free(m->v[i].commit);
 	free(m->v);
 }
 
-/* Every run, in id order. */
-static int run_map_load(struct store *s, struct run_map *m)
+int store_run_map_load(struct store *s, struct store_run_map *m)
 {
 	sqlite3_stmt *st = store_stmt(s, "SELECT id, time, commit_oid, full FROM runs ORDER BY id");
 	int rc;
@@ -305,8 +305,8 @@ static int run_map_load(struct store *s, struct run_map *m)
 	return rc == SQLITE_DONE ? 0 : store_sqlerr(s, "reading runs");
 }
 
-/* The run `id` (one recorded since the map was loaded is read then), or NULL. */
-static const struct run_info *run_map_find(struct store *s, struct run_map *m, int64_t id)
+const struct store_run_info *store_run_map_find(struct store *s, struct store_run_map *m,
+						int64_t id)
 {
 	size_t lo = 0, hi = m->nr;
 	sqlite3_stmt *st;
@@ -339,17 +339,17 @@ static const struct run_info *run_map_find(struct store *s, struct run_map *m, i
 }
 
 /* One result row of `st` with its run; 1 if the run is gone (the row is skipped). */
-static int result_row(struct store *s, sqlite3_stmt *st, struct run_map *m,
+static int result_row(struct store *s, sqlite3_stmt *st, struct store_run_map *m,
 		      struct store_result_row *row)
 {
-	const struct run_info *r;
+	const struct store_run_info *r;
 
 	row->test = sqlite3_column_int64(st, 0);
 	row->run = sqlite3_column_int64(st, 1);
 	row->outcome = sqlite3_column_int(st, 2);
 	row->duration = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 :
 			sqlite3_column_double(st, 3);
-	if (!(r = run_map_find(s, m, row->run)))
+	if (!(r = store_run_map_find(s, m, row->run)))
 		return 1;
 	row->time = r->time;
 	row->commit = r->commit;
@@ -367,10 +367,10 @@ int store_results_each(struct store *s,
 {
 	sqlite3_stmt *st = NULL;
 	struct store_result_row row;
-	struct run_map m = { 0 };
+	struct store_run_map m = { 0 };
 	int rc = SQLITE_DONE, err;
 
-	if ((err = run_map_load(s, &m)))
+	if ((err = store_run_map_load(s, &m)))
 		goto done;
 	st = store_stmt(s, "SELECT test_id, run_id, outcome, duration "
 			   "FROM results INDEXED BY results_by_test ORDER BY test_id");
@@ -385,7 +385,7 @@ int store_results_each(struct store *s,
 		err = store_sqlerr(s, "reading results");
 	sqlite3_reset(st);
 done:
-	run_map_release(&m);
+	store_run_map_release(&m);
 	return err;
 }
 

@@ -453,7 +453,8 @@ int store_summary_ensure(struct store *s)
 
 /* ---- reading every summary (history_stats_load) ----------------------- */
 
-static void summary_row(sqlite3_stmt *st, struct store_summary_row *row)
+/* The test of `st` (tests, by id) into a row without results. */
+static void test_row(sqlite3_stmt *st, struct store_summary_row *row)
 {
 	memset(row, 0, sizeof(*row));
 	row->test = sqlite3_column_int64(st, 0);
@@ -463,44 +464,80 @@ static void summary_row(sqlite3_stmt *st, struct store_summary_row *row)
 	row->last_outcome = -1;
 	row->dur_median = -1;
 	row->last_commit = "";
-	if (sqlite3_column_type(st, 4) == SQLITE_NULL)
-		return; /* no result yet */
-	for (int i = 0; i < 5; i++)
-		row->outcomes[i] = (unsigned)sqlite3_column_int64(st, 4 + i);
-	row->n_dur = (unsigned long)sqlite3_column_int64(st, 9);
-	row->dur_sum = sqlite3_column_double(st, 10);
-	if (sqlite3_column_type(st, 11) != SQLITE_NULL)
-		row->dur_median = sqlite3_column_double(st, 11);
-	if (sqlite3_column_type(st, 12) != SQLITE_NULL)
-		row->last_outcome = sqlite3_column_int(st, 12);
-	row->last_time = sqlite3_column_int64(st, 13);
-	if (sqlite3_column_text(st, 14))
-		row->last_commit = (const char *)sqlite3_column_text(st, 14);
-	row->ref_time = sqlite3_column_int64(st, 15);
-	row->w_all = sqlite3_column_double(st, 16);
-	row->w_fail = sqlite3_column_double(st, 17);
 }
 
+/* The summary of `st` (test_summary, by test) into `row`. */
+static void summary_row(struct store *s, sqlite3_stmt *st, struct store_run_map *runs,
+			struct store_summary_row *row)
+{
+	const struct store_run_info *run;
+
+	for (int i = 0; i < 5; i++)
+		row->outcomes[i] = (unsigned)sqlite3_column_int64(st, 1 + i);
+	row->n_dur = (unsigned long)sqlite3_column_int64(st, 6);
+	row->dur_sum = sqlite3_column_double(st, 7);
+	if (sqlite3_column_type(st, 8) != SQLITE_NULL)
+		row->dur_median = sqlite3_column_double(st, 8);
+	if (sqlite3_column_type(st, 9) != SQLITE_NULL)
+		row->last_outcome = sqlite3_column_int(st, 9);
+	row->last_time = sqlite3_column_int64(st, 10);
+	if (row->last_outcome >= 0 && (run = store_run_map_find(s, runs, sqlite3_column_int64(st, 11))))
+		row->last_commit = run->commit;
+	row->ref_time = sqlite3_column_int64(st, 12);
+	row->w_all = sqlite3_column_double(st, 13);
+	row->w_fail = sqlite3_column_double(st, 14);
+}
+
+/* Step `st`: 1 with a row, 0 at the end, or the error. */
+static int step(struct store *s, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return rc == SQLITE_ROW;
+	return store_sqlerr(s, "reading the test summaries");
+}
+
+/*
+ * Both tables in id order, merged here (a join would seek the summary of
+ * every test); the runs' commits from a map of the few runs.
+ */
 int store_summary_each(struct store *s, int (*fn)(void *data, const struct store_summary_row *row),
 		       void *data)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT t.id, t.name, t.file, t.first_seen, m.n_pass, "
-					 "m.n_fail, m.n_error, m.n_skip, m.n_flaky, m.n_dur, m.dur_sum, "
-					 "m.dur_median, m.last_outcome, m.last_time, r.commit_oid, "
-					 "m.ref_time, m.w_all, m.w_fail FROM tests t "
-					 "LEFT JOIN test_summary m ON m.test_id = t.id "
-					 "LEFT JOIN runs r ON r.id = m.last_run ORDER BY t.id");
+	sqlite3_stmt *t = store_stmt(s, "SELECT id, name, file, first_seen FROM tests ORDER BY id");
+	sqlite3_stmt *m = store_stmt(s, "SELECT test_id, n_pass, n_fail, n_error, n_skip, n_flaky, "
+					"n_dur, dur_sum, dur_median, last_outcome, last_time, last_run, "
+					"ref_time, w_all, w_fail FROM test_summary ORDER BY test_id");
+	struct store_run_map runs = { 0 };
 	struct store_summary_row row;
-	int rc = SQLITE_DONE, err = 0;
+	int have_t = 0, have_m, err;
 
-	if (!st)
+	if (!t || !m)
 		return GI_ERROR;
-	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		summary_row(st, &row);
+	if ((err = store_run_map_load(s, &runs)))
+		goto done;
+	if ((have_m = step(s, m)) < 0) {
+		err = have_m;
+		goto done;
+	}
+	while (!err && (have_t = step(s, t)) > 0) {
+		test_row(t, &row);
+		while (have_m > 0 && sqlite3_column_int64(m, 0) < row.test)
+			have_m = step(s, m); /* a summary of no test: never written */
+		if (have_m < 0) {
+			err = have_m;
+			break;
+		}
+		if (have_m && sqlite3_column_int64(m, 0) == row.test)
+			summary_row(s, m, &runs, &row);
 		err = fn(data, &row);
 	}
-	if (!err && rc != SQLITE_DONE)
-		err = store_sqlerr(s, "reading the test summaries");
-	sqlite3_reset(st);
+	if (!err && have_t < 0)
+		err = have_t;
+done:
+	sqlite3_reset(t);
+	sqlite3_reset(m);
+	store_run_map_release(&runs);
 	return err;
 }
