@@ -105,6 +105,7 @@ struct impact_analysis {
 	struct gi_strvec ignored;     /* changed paths matching ignore patterns */
 	struct gi_strvec new_tests;   /* test files added or renamed by the change */
 	struct impact_reach *reach;   /* one per node of `head`, by index */
+	struct gi_strvec param_files; /* files holding param nodes in `head` (sorted) */
 };
 
 /*

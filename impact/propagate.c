@@ -41,6 +41,7 @@ void impact_analysis_release(struct impact_analysis *a)
 	gi_strvec_clear(&a->unplaced);
 	gi_strvec_clear(&a->ignored);
 	gi_strvec_clear(&a->new_tests);
+	gi_strvec_clear(&a->param_files);
 	lineage_graph_free(a->head);
 	lineage_graph_free(a->base);
 	memset(a, 0, sizeof(*a));
@@ -116,6 +117,18 @@ static void diff_structured(struct impact_analysis *a)
 			add_changed(a, b, m, 1);
 }
 
+/* The files of the head's param nodes ("params.yaml" of "params.yaml:train.lr"), sorted. */
+static void collect_param_files(struct impact_analysis *a)
+{
+	for (uint32_t n = 0; n < lineage_graph_nnodes(a->head); n++) {
+		const char *name = lineage_node_name(a->head, n), *colon;
+
+		if (lineage_node_kind(a->head, n) == LINEAGE_NODE_PARAM && (colon = strchr(name, ':')))
+			gi_strvec_pushf(&a->param_files, "%.*s", (int)(colon - name), name);
+	}
+	gi_strvec_sort_uniq(&a->param_files);
+}
+
 /*
  * A params file is described by its keys: it counts as changed only when
  * one of them did (so a reformat changes nothing).  Returns -1 if `path`
@@ -124,18 +137,8 @@ static void diff_structured(struct impact_analysis *a)
 static int params_file_state(const struct impact_analysis *a, const char *path)
 {
 	size_t plen = strlen(path);
-	int has_params = 0;
 
-	for (uint32_t n = 0; n < lineage_graph_nnodes(a->head); n++) {
-		const char *name = lineage_node_name(a->head, n);
-
-		if (lineage_node_kind(a->head, n) != LINEAGE_NODE_PARAM ||
-		    strncmp(name, path, plen) || name[plen] != ':')
-			continue;
-		has_params = 1;
-		break;
-	}
-	if (!has_params)
+	if (gi_strvec_find_sorted(&a->param_files, path) < 0)
 		return -1;
 	for (size_t i = 0; i < a->nchanged; i++)
 		if (a->changed[i].node_kind == LINEAGE_NODE_PARAM &&
@@ -209,6 +212,7 @@ static void place_change(struct impact_analysis *a, const struct impact_change *
 		gi_strvec_push(&a->unplaced, path);
 }
 
+/* A walk's workspace for graph `g`, reused by every walk over it (bfs_reset). */
 static void bfs_init(struct bfs *q, const struct lineage_graph *g)
 {
 	uint32_t n = lineage_graph_nnodes(g);
@@ -220,6 +224,14 @@ static void bfs_init(struct bfs *q, const struct lineage_graph *g)
 	q->queue = gi_xmallocarray(n ? n : 1, sizeof(*q->queue));
 	for (uint32_t i = 0; i < n; i++)
 		q->dist[i] = -1;
+	q->qhead = q->qtail = 0;
+}
+
+/* Forget the last walk: only the nodes it reached (all in the queue) are reset. */
+static void bfs_reset(struct bfs *q)
+{
+	for (size_t i = 0; i < q->qtail; i++)
+		q->dist[q->queue[i]] = -1;
 	q->qhead = q->qtail = 0;
 }
 
@@ -298,52 +310,63 @@ static uint32_t head_test(const struct impact_analysis *a, const struct bfs *q, 
 }
 
 /* One walk from every changed node of one side: distances and paths. */
-static void walk_side(struct impact_analysis *a, const struct lineage_graph *g, int deleted)
+static void walk_side(struct impact_analysis *a, struct bfs *q, int deleted)
 {
 	const uint32_t *tests;
-	size_t nt = lineage_graph_tests(g, &tests);
-	struct bfs q;
+	size_t nt = lineage_graph_tests(q->g, &tests);
 
-	bfs_init(&q, g);
-	seed_changed(&q, a, deleted, ~0u);
-	bfs_run(&q);
+	seed_changed(q, a, deleted, ~0u);
+	bfs_run(q);
 	for (size_t i = 0; i < nt; i++) {
 		uint32_t t = tests[i], h;
 
-		if (q.dist[t] < 0 || (h = head_test(a, &q, t)) == LINEAGE_NONE)
+		if (q->dist[t] < 0 || (h = head_test(a, q, t)) == LINEAGE_NONE)
 			continue;
-		if (a->reach[h].distance >= 0 && a->reach[h].distance <= q.dist[t])
+		if (a->reach[h].distance >= 0 && a->reach[h].distance <= q->dist[t])
 			continue;
 		free(a->reach[h].path);
-		a->reach[h].distance = q.dist[t];
-		a->reach[h].path = bfs_path(&q, t);
+		a->reach[h].distance = q->dist[t];
+		a->reach[h].path = bfs_path(q, t);
 	}
-	bfs_release(&q);
+	bfs_reset(q);
 }
 
 /* One walk per kind of change, to learn which kinds reach each test. */
-static void walk_kinds(struct impact_analysis *a, const struct lineage_graph *g, int deleted)
+static void walk_kinds(struct impact_analysis *a, struct bfs *q, int deleted)
 {
 	const uint32_t *tests;
-	size_t nt = lineage_graph_tests(g, &tests);
+	size_t nt = lineage_graph_tests(q->g, &tests);
 
 	for (unsigned k = 0; k < GI_ARRAY_SIZE(kind_names); k++) {
-		struct bfs q;
+		seed_changed(q, a, deleted, 1u << k);
+		if (!q->qtail)
+			continue;
+		bfs_run(q);
+		for (size_t i = 0; i < nt; i++) {
+			uint32_t h;
 
-		bfs_init(&q, g);
-		seed_changed(&q, a, deleted, 1u << k);
-		if (q.qtail) {
-			bfs_run(&q);
-			for (size_t i = 0; i < nt; i++) {
-				uint32_t h;
-
-				if (q.dist[tests[i]] >= 0 &&
-				    (h = head_test(a, &q, tests[i])) != LINEAGE_NONE)
-					a->reach[h].kinds |= 1u << k;
-			}
+			if (q->dist[tests[i]] >= 0 &&
+			    (h = head_test(a, q, tests[i])) != LINEAGE_NONE)
+				a->reach[h].kinds |= 1u << k;
 		}
-		bfs_release(&q);
+		bfs_reset(q);
 	}
+}
+
+/* The walks over one side's graph, when a changed node lives there. */
+static void walk_graph(struct impact_analysis *a, const struct lineage_graph *g, int deleted)
+{
+	struct bfs q;
+	size_t i;
+
+	for (i = 0; i < a->nchanged && a->changed[i].deleted != deleted; i++)
+		;
+	if (!g || i == a->nchanged)
+		return; /* nothing to walk from: every distance stays -1 */
+	bfs_init(&q, g);
+	walk_side(a, &q, deleted);
+	walk_kinds(a, &q, deleted);
+	bfs_release(&q);
 }
 
 static void propagate(struct impact_analysis *a)
@@ -353,12 +376,8 @@ static void propagate(struct impact_analysis *a)
 	a->reach = gi_xcalloc(n ? n : 1, sizeof(*a->reach));
 	for (uint32_t i = 0; i < n; i++)
 		a->reach[i].distance = -1;
-	walk_side(a, a->head, 0);
-	walk_kinds(a, a->head, 0);
-	if (a->base) {
-		walk_side(a, a->base, 1);
-		walk_kinds(a, a->base, 1);
-	}
+	walk_graph(a, a->head, 0);
+	walk_graph(a, a->base, 1);
 }
 
 static int load_graphs(struct lineage_repo *repo, struct store *store,
@@ -389,6 +408,7 @@ int impact_analyze(struct lineage_repo *repo, struct store *store,
 	if ((err = load_graphs(repo, store, cs, &a)))
 		goto done;
 	diff_structured(&a);
+	collect_param_files(&a);
 	for (size_t i = 0; i < cs->nr; i++)
 		place_change(&a, &cs->v[i]);
 	gi_strvec_sort_uniq(&a.unplaced);
