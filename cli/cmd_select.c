@@ -152,6 +152,7 @@ int cmd_select(int argc, const char **argv, struct cli_ctx *ctx)
 		free(why);
 		return err;
 	}
+	gi_alloc_prefer_huge_pages(); /* graphs and history: tens of MB touched once */
 	if ((err = impact_select(ctx->repo, ctx->store, ctx->store_errmsg, &a.opts, &sel)))
 		return err;
 	if ((err = selector_shard(&sel.result, (int)a.opts.shards)))

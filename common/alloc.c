@@ -4,8 +4,24 @@
  */
 #include "common.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define GI_NO_HEAP_TUNING 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define GI_NO_HEAP_TUNING 1
+#endif
 
 static GI_NORETURN void oom(size_t size)
 {
@@ -103,4 +119,32 @@ void gi_qsort(void *base, size_t nmemb, size_t size,
 {
 	if (nmemb > 1)
 		(qsort)(base, nmemb, size, cmp);
+}
+
+void gi_alloc_prefer_huge_pages(void)
+{
+#if defined(__GLIBC__) && defined(M_TOP_PAD) && defined(MADV_HUGEPAGE) && !defined(GI_NO_HEAP_TUNING)
+	static void *spacer; /* kept: what lies below the first huge page boundary */
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	uintptr_t from, to;
+	void *p;
+
+	if (spacer || mallopt(M_MMAP_THRESHOLD, 32 << 20) != 1 ||
+	    mallopt(M_TRIM_THRESHOLD, 1 << 30) != 1 || mallopt(M_TOP_PAD, 64 << 20) != 1)
+		return;
+	/* the heap's free top starts at p (grown by the pad if need be) */
+	if (!(p = malloc((size_t)1 << 20)))
+		return;
+	from = ((uintptr_t)p + 64 + huge - 1) & ~(huge - 1);
+	to = (uintptr_t)sbrk(0) & ~(huge - 1);
+	if (to <= from || to - from > ((uintptr_t)1 << 30) || (uintptr_t)p > from) {
+		free(p);
+		return;
+	}
+	madvise((void *)from, to - from, MADV_HUGEPAGE); /* advice: failure changes nothing */
+	/* shrunk in place to end at `from`: what is allocated next starts there */
+	spacer = realloc(p, from - (uintptr_t)p);
+	if (!spacer)
+		free(p);
+#endif
 }

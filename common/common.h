@@ -70,6 +70,18 @@ void *gi_xrealloc(void *ptr, size_t size);
 /* Allocate n * size bytes, aborting if the product overflows. */
 void *gi_xmallocarray(size_t n, size_t size);
 void *gi_xreallocarray(void *ptr, size_t n, size_t size);
+
+/*
+ * For a command about to touch tens of MB of fresh memory once (select
+ * loads graphs and history): from now on, serve allocations up to 32 MiB
+ * from a heap grown 64 MiB at a time, never trimmed, and marked for
+ * transparent huge pages (the kernel's "madvise" mode), so it is faulted
+ * in 2 MiB at a time instead of 4 KiB.  In a virtual machine a page fault
+ * costs 5-40 us; a 10,000-test select took 7,000 of them.  glibc only; a
+ * no-op elsewhere, under sanitizers, or when the heap is not where malloc
+ * grows (the memory is the same, only how it is mapped differs).
+ */
+void gi_alloc_prefer_huge_pages(void);
 char *gi_xstrdup(const char *s);
 char *gi_xstrndup(const char *s, size_t n);
 /* Allocate a formatted string; the caller frees it. */

@@ -100,6 +100,28 @@ static void test_common_strvec__sort_uniq(void **state)
 	gi_strvec_clear(&sv);
 }
 
+/* After the heap is tuned for huge pages, memory of every size still works as memory. */
+static void test_common_alloc__huge_pages(void **state)
+{
+	static const size_t sizes[] = { 1, 4096, (size_t)3 << 20, (size_t)40 << 20, 100 };
+	unsigned char *p[GI_ARRAY_SIZE(sizes)];
+
+	(void)state;
+	gi_alloc_prefer_huge_pages();
+	gi_alloc_prefer_huge_pages(); /* twice: harmless */
+	for (size_t i = 0; i < GI_ARRAY_SIZE(sizes); i++) {
+		p[i] = gi_xmalloc(sizes[i]);
+		for (size_t k = 0; k < sizes[i]; k += 997)
+			p[i][k] = (unsigned char)(i + k);
+	}
+	p[1] = gi_xrealloc(p[1], (size_t)5 << 20);
+	for (size_t i = 0; i < GI_ARRAY_SIZE(sizes); i++) {
+		for (size_t k = 0; k < sizes[i]; k += 997)
+			assert_int_equal(p[i][k], (unsigned char)(i + k));
+		free(p[i]);
+	}
+}
+
 static void test_common_error__message(void **state)
 {
 	(void)state;
@@ -119,6 +141,7 @@ int main(void)
 		cmocka_unit_test(test_common_hash__stable),
 		cmocka_unit_test(test_common_strvec__sort_uniq),
 		cmocka_unit_test(test_common_error__message),
+		cmocka_unit_test(test_common_alloc__huge_pages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
