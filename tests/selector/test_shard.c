@@ -9,7 +9,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "selector.h"
 
@@ -25,6 +27,46 @@ static struct selector_test *find(struct selector_result *r, const char *id)
 static void add_sel(struct selector_result *r, const char *id, double d)
 {
 	selector_test_select(selector_result_add(r, id, d), SELECTOR_SAFE_SET);
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The median of known durations, against a sort: odd and even counts, ties, sorted input. */
+static void test_selector_shard__median(void **state)
+{
+	uint64_t seed = 1;
+
+	(void)state;
+	for (int round = 0; round < 300; round++) {
+		struct selector_result r;
+		size_t n = 1 + (size_t)round % 37, k = 0;
+		double d[40], want;
+
+		selector_result_init(&r);
+		for (size_t i = 0; i < n; i++) {
+			char id[16];
+
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			d[i] = round % 5 == 0 ? (double)i : (double)((seed >> 33) % (round % 3 ? 7 : 1000));
+			snprintf(id, sizeof(id), "t%zu", i);
+			selector_result_add(&r, id, d[i]);
+			if (i % 4 == 3)
+				selector_result_add(&r, "unknown", -1);
+		}
+		gi_qsort(d, n, sizeof(*d), cmp_d);
+		want = n % 2 ? d[n / 2] : (d[n / 2 - 1] + d[n / 2]) / 2;
+		selector_summarize(&r);
+		assert_true(r.median_duration == want);
+		for (size_t i = 0; i < r.nr; i++)
+			k += r.v[i].duration < 0;
+		assert_int_equal(k, n / 4); /* the unknown ones kept theirs */
+		selector_result_release(&r);
+	}
 }
 
 static void test_selector_shard__summary(void **state)
@@ -204,6 +246,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_selector_shard__summary),
+		cmocka_unit_test(test_selector_shard__median),
 		cmocka_unit_test(test_selector_shard__lpt),
 		cmocka_unit_test(test_selector_shard__deterministic),
 		cmocka_unit_test(test_selector_shard__unknown_and_empty),
