@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <git2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +189,26 @@ static void test_lineage_ingest__ranges(void **state)
 	gi_strvec_clear(&tips);
 }
 
+/* Ingest turns libgit2's object cache off for its walk and back on after. */
+static void test_lineage_ingest__leaves_the_object_cache_on(void **state)
+{
+	struct fixture *f = *state;
+	struct lineage_ingest_stats st;
+	git_commit *a = NULL, *b = NULL;
+	git_oid head;
+
+	commits(f, 1, 2, 0);
+	open_all(f);
+	ingest(f, NULL, 0, &st);
+	assert_int_equal(st.commits, 2);
+	assert_int_equal(git_reference_name_to_id(&head, lineage_repo_git(f->repo), "HEAD"), 0);
+	assert_int_equal(git_commit_lookup(&a, lineage_repo_git(f->repo), &head), 0);
+	assert_int_equal(git_commit_lookup(&b, lineage_repo_git(f->repo), &head), 0);
+	assert_ptr_equal(a, b); /* the second lookup came from the cache */
+	git_commit_free(a);
+	git_commit_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +216,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lineage_ingest__same_dates_and_branches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lineage_ingest__missing_parent_is_a_boundary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lineage_ingest__ranges, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lineage_ingest__leaves_the_object_cache_on, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
