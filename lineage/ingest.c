@@ -555,29 +555,86 @@ static char change_status(git_delta_t t)
 	}
 }
 
-static int store_delta(struct ingest_run *run, int64_t commit_id, const git_diff_delta *d)
+/* ch from libgit2's delta d; 0 when d is not a change we store. */
+static int change_from_delta(struct store_git_change *ch, const git_diff_delta *d)
 {
-	struct store_git_change ch = { 0 };
-
-	ch.status = change_status(d->status);
-	if (!ch.status)
+	memset(ch, 0, sizeof(*ch));
+	ch->status = change_status(d->status);
+	if (!ch->status)
 		return 0;
-	if (ch.status != 'A') {
-		ch.old_path = d->old_file.path;
-		ch.old_len = strlen(d->old_file.path);
-		git_oid_tostr(ch.old_blob, sizeof(ch.old_blob), &d->old_file.id);
-		ch.old_mode = d->old_file.mode;
+	if (ch->status != 'A') {
+		ch->old_path = d->old_file.path;
+		ch->old_len = strlen(d->old_file.path);
+		git_oid_tostr(ch->old_blob, sizeof(ch->old_blob), &d->old_file.id);
+		ch->old_mode = d->old_file.mode;
 	}
-	if (ch.status != 'D') {
-		ch.new_path = d->new_file.path;
-		ch.new_len = strlen(d->new_file.path);
-		git_oid_tostr(ch.new_blob, sizeof(ch.new_blob), &d->new_file.id);
-		ch.new_mode = d->new_file.mode;
+	if (ch->status != 'D') {
+		ch->new_path = d->new_file.path;
+		ch->new_len = strlen(d->new_file.path);
+		git_oid_tostr(ch->new_blob, sizeof(ch->new_blob), &d->new_file.id);
+		ch->new_mode = d->new_file.mode;
 	}
-	if (ch.status == 'R' || ch.status == 'C')
-		ch.similarity = d->similarity;
-	run->stats->changes++;
-	return store_git_change_add(run->store, commit_id, &ch);
+	if (ch->status == 'R' || ch->status == 'C')
+		ch->similarity = d->similarity;
+	return 1;
+}
+
+/* ch from our tree diff's change c (paths borrowed from d). */
+static void change_from_tdiff(struct store_git_change *ch, const struct tdiff *d,
+			      const struct tchange *c)
+{
+	memset(ch, 0, sizeof(*ch));
+	ch->status = c->status;
+	if (c->status != 'A') {
+		ch->old_path = d->names.ptr + c->path_off;
+		ch->old_len = c->path_len;
+		git_oid_tostr(ch->old_blob, sizeof(ch->old_blob), &c->old_id);
+		ch->old_mode = c->old_mode;
+	}
+	if (c->status != 'D') {
+		ch->new_path = d->names.ptr + c->path_off;
+		ch->new_len = c->path_len;
+		git_oid_tostr(ch->new_blob, sizeof(ch->new_blob), &c->new_id);
+		ch->new_mode = c->new_mode;
+	}
+}
+
+/* The order of git_delta_t, the second key of libgit2's diff order. */
+static int status_rank(char status)
+{
+	static const char order[] = "ADMRCT";
+	const char *p = strchr(order, status);
+
+	return p ? (int)(p - order) : (int)sizeof(order);
+}
+
+/* libgit2's order of a diff with renames: new path (old path if deleted), then status. */
+static int change_cmp(const void *a, const void *b)
+{
+	const struct store_git_change *x = a, *y = b;
+	const char *px = x->new_path ? x->new_path : x->old_path;
+	const char *py = y->new_path ? y->new_path : y->old_path;
+	size_t lx = x->new_path ? x->new_len : x->old_len;
+	size_t ly = y->new_path ? y->new_len : y->old_len;
+	int c = memcmp(px, py, lx < ly ? lx : ly);
+
+	if (c)
+		return c;
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
+	return status_rank(x->status) - status_rank(y->status);
+}
+
+static int store_changes(struct ingest_run *run, int64_t commit_id,
+			 const struct store_git_change *v, size_t nr)
+{
+	int err = 0;
+
+	for (size_t i = 0; !err && i < nr; i++) {
+		run->stats->changes++;
+		err = store_git_change_add(run->store, commit_id, &v[i]);
+	}
+	return err;
 }
 
 /* Rename detection only pays when a diff both adds and deletes. */
@@ -597,54 +654,82 @@ static int find_renames(struct ingest_run *run, git_diff *diff, const git_oid *o
 	return 0;
 }
 
-/* libgit2's diff with rename detection, for the commits that add and delete. */
-static int store_git_diff(struct ingest_run *run, const git_oid *old_tree,
-			  const struct ingest_node *n, int64_t commit_id)
+/*
+ * libgit2's diff of n's trees limited to the paths d adds, deletes or
+ * retypes (the only rename sources and targets when copies and rewrites
+ * are not looked for), with rename detection: it reads only the folders
+ * on those paths, where a whole-tree diff reads every folder of both.
+ */
+static int rename_diff(struct ingest_run *run, const struct tdiff *d, const git_oid *old_tree,
+		       const struct ingest_node *n, git_diff **diff)
 {
+	git_diff_options opts = run->diffopts;
 	git_tree *old = NULL, *new = NULL;
-	git_diff *diff = NULL;
+	char **paths = gi_xmallocarray(d->nr ? d->nr : 1, sizeof(*paths));
+	size_t npaths = 0;
 	int err = 0;
 
+	for (size_t i = 0; i < d->nr; i++)
+		if (d->v[i].status != 'M')
+			paths[npaths++] = gi_xstrndup(d->names.ptr + d->v[i].path_off,
+						      d->v[i].path_len);
+	opts.flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH;
+	opts.pathspec.strings = paths;
+	opts.pathspec.count = npaths;
 	if ((old_tree && git_tree_lookup(&old, run->walk->git, old_tree) < 0) ||
 	    git_tree_lookup(&new, run->walk->git, &n->tree) < 0 ||
-	    git_diff_tree_to_tree(&diff, run->walk->git, old, new, &run->diffopts) < 0) {
+	    git_diff_tree_to_tree(diff, run->walk->git, old, new, &opts) < 0)
 		err = ingest_git_err("cannot diff commit", &n->oid);
-		goto done;
-	}
-	if ((err = find_renames(run, diff, &n->oid)))
-		goto done;
-	for (size_t i = 0; !err && i < git_diff_num_deltas(diff); i++)
-		err = store_delta(run, commit_id, git_diff_get_delta(diff, i));
-done:
-	git_diff_free(diff);
+	else
+		err = find_renames(run, *diff, &n->oid);
+	for (size_t i = 0; i < npaths; i++)
+		free(paths[i]);
+	free(paths);
 	git_tree_free(old);
 	git_tree_free(new);
 	return err;
 }
 
-static int tdiff_store(struct ingest_run *run, struct tdiff *d, int64_t commit_id)
+/*
+ * Store the diff of a commit that both adds and deletes: renames found as
+ * a whole-tree libgit2 diff finds them, with d's edits, in the order that
+ * diff gives them (sorted by change_cmp when it has renames; without,
+ * change_cmp keeps the path order both diffs have).
+ */
+static int store_renames(struct ingest_run *run, const struct tdiff *d, const git_oid *old_tree,
+			 const struct ingest_node *n, int64_t commit_id)
+{
+	struct store_git_change *v = NULL;
+	git_diff *diff = NULL;
+	size_t nr = 0, nd;
+	int err;
+
+	if ((err = rename_diff(run, d, old_tree, n, &diff)))
+		goto done;
+	nd = git_diff_num_deltas(diff);
+	v = gi_xmallocarray(gi_st_add(nd, d->nr) + 1, sizeof(*v));
+	for (size_t i = 0; i < nd; i++)
+		nr += change_from_delta(&v[nr], git_diff_get_delta(diff, i));
+	for (size_t i = 0; i < d->nr; i++)
+		if (d->v[i].status == 'M')
+			change_from_tdiff(&v[nr++], d, &d->v[i]);
+	gi_qsort(v, nr, sizeof(*v), change_cmp);
+	err = store_changes(run, commit_id, v, nr);
+done:
+	free(v);
+	git_diff_free(diff);
+	return err;
+}
+
+static int tdiff_store(struct ingest_run *run, const struct tdiff *d, int64_t commit_id)
 {
 	int err = 0;
 
 	for (size_t i = 0; !err && i < d->nr; i++) {
-		const struct tchange *c = &d->v[i];
-		struct store_git_change ch = { 0 };
+		struct store_git_change ch;
 
-		ch.status = c->status;
-		if (c->status != 'A') {
-			ch.old_path = d->names.ptr + c->path_off;
-			ch.old_len = c->path_len;
-			git_oid_tostr(ch.old_blob, sizeof(ch.old_blob), &c->old_id);
-			ch.old_mode = c->old_mode;
-		}
-		if (c->status != 'D') {
-			ch.new_path = d->names.ptr + c->path_off;
-			ch.new_len = c->path_len;
-			git_oid_tostr(ch.new_blob, sizeof(ch.new_blob), &c->new_id);
-			ch.new_mode = c->new_mode;
-		}
-		run->stats->changes++;
-		err = store_git_change_add(run->store, commit_id, &ch);
+		change_from_tdiff(&ch, d, &d->v[i]);
+		err = store_changes(run, commit_id, &ch, 1);
 	}
 	return err;
 }
@@ -660,7 +745,7 @@ static int store_diff(struct ingest_run *run, struct ingest_node *n, int64_t com
 	tdiff_init(&d, run->walk->git, &n->oid);
 	err = tdiff_run(&d, old_tree, &n->tree);
 	if (!err && d.adds && d.dels)
-		err = store_git_diff(run, old_tree, n, commit_id);
+		err = store_renames(run, &d, old_tree, n, commit_id);
 	else if (!err)
 		err = tdiff_store(run, &d, commit_id);
 	tdiff_release(&d);

@@ -71,6 +71,25 @@ expect_exit 0 git impact ingest -q
 [ ! -s "$TMP/out" ] || fail "ingest -q printed: $(cat "$TMP/out")"
 ok "a second ingest stores only the new commits"
 
+# renames found while other folders change too: the rename diff reads only
+# the paths that are added, deleted or retyped, and merges in the edits
+# (renamed to an earlier path: git orders a diff with renames by new path)
+mkdir -p d1 d2 d3 && printf 'line %s\n' $(seq 1 40) >d2/same.txt &&
+  printf 'text %s\n' $(seq 1 40) >d2/edited.txt && echo c >d3/c.txt && echo y >d3/y.txt &&
+  git add d2 d3 && commit folders
+git mv d2/same.txt d1/same.txt && git mv d2/edited.txt d1/e.txt && echo more >>d1/e.txt &&
+  echo c2 >>d3/c.txt && echo n >x-y.txt && git rm -q d3/y.txt && ln -s d3/c.txt d2/link &&
+  git add -A && commit mixed
+expect_exit 0 git impact ingest
+expect_grep '^ingested 2 commits \(10 changes\)' "$TMP/out"
+git impact ingest --show HEAD | tail -n +6 | sed 's/ R[0-9]*\t/ R\t/' >"$TMP/mine"
+git diff-tree -r --no-abbrev -M HEAD~1 HEAD | sed 's/ R[0-9]*\t/ R\t/' >"$TMP/theirs"
+diff -u "$TMP/theirs" "$TMP/mine" >&2 || fail "stored diff of a mixed commit differs from git's"
+expect_exit 0 git impact ingest --show HEAD
+expect_grep $'R100\td2/same.txt\td1/same.txt$' "$TMP/out"
+expect_grep $'R0[5-9][0-9]\td2/edited.txt\td1/e.txt$' "$TMP/out"
+ok "renames, edits, adds, deletes and a symlink in one commit, as git finds them"
+
 expect_exit 2 git impact ingest --show 0000000000000000000000000000000000000000
 expect_exit 2 git impact ingest --bogus
 expect_grep "unknown option '--bogus'" "$TMP/err"
