@@ -15,6 +15,8 @@
 
 #define INGEST_BATCH 1000
 #define INGEST_SHALLOW_MAX ((size_t)64 << 20)
+#define INGEST_TREE_SLOTS 4096
+#define INGEST_TREE_BYTES ((size_t)32 << 20)
 
 enum {
 	N_UNINTERESTING = 1 << 0, /* reachable from a hidden tip */
@@ -540,6 +542,7 @@ struct ingest_run {
 	struct lineage_ingest_stats *stats;
 	git_diff_options diffopts;
 	git_diff_find_options findopts;
+	struct tcache trees; /* across commits: a diff's new trees are the next one's old */
 };
 
 static char change_status(git_delta_t t)
@@ -743,6 +746,7 @@ static int store_diff(struct ingest_run *run, struct ingest_node *n, int64_t com
 	int err;
 
 	tdiff_init(&d, run->walk->git, &n->oid);
+	tdiff_cache(&d, &run->trees);
 	err = tdiff_run(&d, old_tree, &n->tree);
 	if (!err && d.adds && d.dels)
 		err = store_renames(run, &d, old_tree, n, commit_id);
@@ -867,6 +871,7 @@ static void run_init(struct ingest_run *run, struct ingest_walk *w, struct store
 	run->diffopts.flags = GIT_DIFF_INCLUDE_TYPECHANGE | GIT_DIFF_SKIP_BINARY_CHECK;
 	git_diff_find_options_init(&run->findopts, GIT_DIFF_FIND_OPTIONS_VERSION);
 	run->findopts.flags = GIT_DIFF_FIND_RENAMES;
+	tcache_init(&run->trees, INGEST_TREE_SLOTS, INGEST_TREE_BYTES);
 }
 
 /* Record the walked tips when their whole history is now stored. */
@@ -925,17 +930,18 @@ int lineage_ingest(struct lineage_repo *repo, struct store *store,
 		stats = &dummy;
 	memset(stats, 0, sizeof(*stats));
 	w.git = lineage_repo_git(repo);
+	run_init(&run, &w, store, stats);
 	ingest_tune(1);
 	if ((err = plan(&w, repo, store, opts ? opts->rev : NULL, &tips, &complete)))
 		goto done;
 	nr = walk_order(&w, &order);
-	run_init(&run, &w, store, stats);
 	if ((err = store_all(&run, order, nr, batch)))
 		goto done;
 	/* a shallow history is walked again next time, to notice a deepening */
 	if (complete && !stats->boundaries)
 		err = save_tips(store, &tips, !(opts && opts->rev));
 done:
+	tcache_release(&run.trees);
 	ingest_tune(0);
 	stats->seconds = gi_now() - start;
 	free(order);

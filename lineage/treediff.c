@@ -114,16 +114,111 @@ static int tdiff_pair(struct tdiff *d, const git_tree_entry *a, const git_tree_e
 	return tdiff_record(d, (ma & 0170000) != (mb & 0170000) ? 'T' : 'M', a, b);
 }
 
+/* ---- the tree cache ---- */
+
+void tcache_init(struct tcache *c, size_t slots, size_t max_bytes)
+{
+	memset(c, 0, sizeof(*c));
+	c->nr_slots = 1;
+	while (c->nr_slots < slots)
+		c->nr_slots = gi_st_mult(c->nr_slots, 2);
+	c->slot = gi_xcalloc(c->nr_slots, sizeof(*c->slot));
+	c->max_bytes = max_bytes;
+}
+
+static void tcache_drop(struct tcache *c, struct tcache_slot *s)
+{
+	git_tree_free(s->tree);
+	c->bytes -= s->bytes;
+	s->tree = NULL;
+	s->bytes = 0;
+}
+
+/* Drop every tree no diff is using now (when the cache grows too big). */
+static void tcache_flush(struct tcache *c)
+{
+	for (size_t i = 0; i < c->nr_slots; i++)
+		if (c->slot[i].tree && c->slot[i].gen != c->gen)
+			tcache_drop(c, &c->slot[i]);
+}
+
+void tcache_release(struct tcache *c)
+{
+	if (!c || !c->slot)
+		return;
+	c->gen++;
+	tcache_flush(c);
+	free(c->slot);
+	memset(c, 0, sizeof(*c));
+}
+
+static struct tcache_slot *tcache_slot(struct tcache *c, const git_oid *oid)
+{
+	size_t h;
+
+	memcpy(&h, oid->id, sizeof(h));
+	return &c->slot[h & (c->nr_slots - 1)];
+}
+
+/*
+ * Keep `tree` (id oid) in the cache if its slot is free or holds a tree
+ * no current diff uses: 1 when the cache took it, 0 when the caller keeps it.
+ */
+static int tcache_put(struct tcache *c, const git_oid *oid, git_tree *tree)
+{
+	struct tcache_slot *s = tcache_slot(c, oid);
+	size_t bytes = 256 + git_tree_entrycount(tree) * 96;
+
+	if (s->tree && s->gen == c->gen)
+		return 0;
+	if (s->tree)
+		tcache_drop(c, s);
+	if (c->bytes + bytes > c->max_bytes)
+		tcache_flush(c);
+	if (c->bytes + bytes > c->max_bytes)
+		return 0;
+	git_oid_cpy(&s->oid, oid);
+	s->tree = tree;
+	s->bytes = bytes;
+	s->gen = c->gen;
+	c->bytes += bytes;
+	return 1;
+}
+
+/*
+ * Tree `oid` into *out, from d's cache or read.  *owned is 1 when the
+ * caller must free it (it is not in the cache), else 0 (borrowed for the
+ * current diff).
+ */
+static int tdiff_tree(struct tdiff *d, const git_oid *oid, git_tree **out, int *owned)
+{
+	struct tcache_slot *s = d->cache ? tcache_slot(d->cache, oid) : NULL;
+
+	*owned = 0;
+	if (s && s->tree && git_oid_equal(&s->oid, oid)) {
+		s->gen = d->cache->gen;
+		d->cache->hits++;
+		*out = s->tree;
+		return 0;
+	}
+	if (git_tree_lookup(out, d->git, oid) < 0)
+		return tdiff_git_err(d);
+	if (d->cache)
+		d->cache->misses++;
+	*owned = !d->cache || !tcache_put(d->cache, oid, *out);
+	return 0;
+}
+
 static int tdiff_trees(struct tdiff *d, const git_oid *a, const git_oid *b)
 {
 	git_tree *ta = NULL, *tb = NULL;
+	int owna = 0, ownb = 0;
 	size_t i = 0, j = 0, na, nb;
 	int err = 0;
 
-	if ((a && git_tree_lookup(&ta, d->git, a) < 0) || (b && git_tree_lookup(&tb, d->git, b) < 0)) {
-		err = tdiff_git_err(d);
+	if ((a && (err = tdiff_tree(d, a, &ta, &owna))) ||
+	    (b && (err = tdiff_tree(d, b, &tb, &ownb))))
 		goto done;
-	}
 	na = ta ? git_tree_entrycount(ta) : 0;
 	nb = tb ? git_tree_entrycount(tb) : 0;
 	while (!err && (i < na || j < nb)) {
@@ -141,11 +236,12 @@ static int tdiff_trees(struct tdiff *d, const git_oid *a, const git_oid *b)
 		j += c >= 0;
 	}
 done:
-	git_tree_free(ta);
-	git_tree_free(tb);
+	if (owna)
+		git_tree_free(ta);
+	if (ownb)
+		git_tree_free(tb);
 	return err;
 }
-
 
 void tdiff_init(struct tdiff *d, git_repository *git, const git_oid *commit)
 {
@@ -154,6 +250,12 @@ void tdiff_init(struct tdiff *d, git_repository *git, const git_oid *commit)
 	d->commit = commit;
 	gi_buf_init(&d->dir, 1 << 20);
 	gi_buf_init(&d->names, GI_BUF_MAX_DEFAULT);
+}
+
+void tdiff_cache(struct tdiff *d, struct tcache *c)
+{
+	d->cache = c;
+	c->gen++; /* a new diff: trees the last one used may go */
 }
 
 int tdiff_run(struct tdiff *d, const git_oid *old_tree, const git_oid *new_tree)

@@ -16,8 +16,35 @@ struct tchange {
 	size_t path_off, path_len; /* in tdiff.names */
 };
 
+/*
+ * Parsed trees kept across the diffs of one walk, so that the trees a
+ * commit's diff reads as new are not read again as old by its child's
+ * diff.  Direct-mapped by tree id; a tree the current diff still uses is
+ * never evicted; everything is dropped when the estimated size passes
+ * max_bytes.
+ */
+struct tcache_slot {
+	git_oid oid;
+	git_tree *tree; /* NULL: empty slot */
+	size_t bytes;   /* estimated memory of the parsed tree */
+	unsigned gen;   /* the last diff that used it */
+};
+
+struct tcache {
+	struct tcache_slot *slot;
+	size_t nr_slots;           /* a power of 2 */
+	size_t bytes, max_bytes;
+	unsigned gen;
+	size_t hits, misses;
+};
+
+/* A cache of `slots` trees (rounded up to a power of 2), at most about max_bytes. */
+void tcache_init(struct tcache *c, size_t slots, size_t max_bytes);
+void tcache_release(struct tcache *c);
+
 struct tdiff {
 	git_repository *git;
+	struct tcache *cache;  /* NULL: read every tree */
 	const git_oid *commit; /* for messages */
 	struct gi_buf dir;     /* the current folder, with a final '/' */
 	struct gi_buf names;   /* every changed path, back to back */
@@ -26,7 +53,10 @@ struct tdiff {
 	int adds, dels, depth;
 };
 
+/* Set up d to diff trees of `commit` (named in messages); it reads every tree. */
 void tdiff_init(struct tdiff *d, git_repository *git, const git_oid *commit);
+/* Let d read trees through cache c, which outlives d (call after tdiff_init). */
+void tdiff_cache(struct tdiff *d, struct tcache *c);
 /* Diff two trees (either may be NULL: empty) into d; 0 or a negative code. */
 int tdiff_run(struct tdiff *d, const git_oid *old_tree, const git_oid *new_tree);
 void tdiff_release(struct tdiff *d);

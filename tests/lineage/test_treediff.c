@@ -9,6 +9,7 @@
 
 #include "lineage.h"
 #include "testlib.h"
+#include "treediff_int.h"
 
 static char dir[] = "/tmp/gi-test-treediff-XXXXXX";
 static char c1[41], c2[41], c3[41];
@@ -103,11 +104,84 @@ static void test_lineage_treediff__renames_flagged_and_root(void **state)
 	lineage_tree_diff_release(&d);
 }
 
+static void tree_of(struct lineage_repo *repo, const char *commit, git_oid *commit_oid,
+		    git_oid *tree)
+{
+	git_commit *c = NULL;
+
+	assert_int_equal(git_oid_fromstr(commit_oid, commit), 0);
+	assert_int_equal(git_commit_lookup(&c, lineage_repo_git(repo), commit_oid), 0);
+	git_oid_cpy(tree, git_commit_tree_id(c));
+	git_commit_free(c);
+}
+
+/* d and e hold the same changes, in the same order. */
+static void same_changes(const struct tdiff *d, const struct tdiff *e)
+{
+	assert_int_equal(d->nr, e->nr);
+	for (size_t i = 0; i < d->nr; i++) {
+		assert_int_equal(d->v[i].status, e->v[i].status);
+		assert_int_equal(d->v[i].path_len, e->v[i].path_len);
+		assert_memory_equal(d->names.ptr + d->v[i].path_off, e->names.ptr + e->v[i].path_off,
+				    d->v[i].path_len);
+		assert_true(git_oid_equal(&d->v[i].old_id, &e->v[i].old_id));
+		assert_true(git_oid_equal(&d->v[i].new_id, &e->v[i].new_id));
+	}
+}
+
+/* Diff c1..c2 then c2..c3 through one tree cache: as without it; the cache's hits. */
+static size_t cached_walk(size_t slots, size_t bytes)
+{
+	const char *c[] = { c1, c2, c3 };
+	struct lineage_repo *repo = NULL;
+	char *path = gi_xstrfmt("%s/r", dir);
+	struct tcache cache;
+	git_oid commit[3], tree[3];
+	size_t hits;
+
+	assert_int_equal(lineage_repo_open(&repo, path), 0);
+	for (int i = 0; i < 3; i++)
+		tree_of(repo, c[i], &commit[i], &tree[i]);
+	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0); /* as ingest runs it: trees are ours */
+	tcache_init(&cache, slots, bytes);
+	for (int i = 1; i < 3; i++) {
+		struct tdiff d, e;
+
+		tdiff_init(&d, lineage_repo_git(repo), &commit[i]);
+		tdiff_cache(&d, &cache);
+		tdiff_init(&e, lineage_repo_git(repo), &commit[i]);
+		assert_int_equal(tdiff_run(&d, &tree[i - 1], &tree[i]), 0);
+		assert_int_equal(tdiff_run(&e, &tree[i - 1], &tree[i]), 0);
+		same_changes(&d, &e);
+		tdiff_release(&d);
+		tdiff_release(&e);
+	}
+	hits = cache.hits;
+	tcache_release(&cache);
+	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 1);
+	lineage_repo_free(repo);
+	free(path);
+	return hits;
+}
+
+static void test_lineage_treediff__tree_cache(void **state)
+{
+	(void)state;
+	/* c2's root tree, read as new by the first diff, is not read again as old */
+	assert_true(cached_walk(4096, 1 << 20) > 0);
+	/* one slot, which every tree wants: the trees a diff is using are not
+	 * evicted under it (a use after free here would show under ASan) */
+	cached_walk(1, 1 << 20);
+	/* no room: nothing kept, same result */
+	assert_int_equal(cached_walk(4096, 1), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lineage_treediff__edits_modes_adds),
 		cmocka_unit_test(test_lineage_treediff__renames_flagged_and_root),
+		cmocka_unit_test(test_lineage_treediff__tree_cache),
 	};
 	return cmocka_run_group_tests(tests, make_repo, NULL);
 }
