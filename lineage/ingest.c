@@ -36,6 +36,7 @@ struct ingest_node {
 	unsigned flags;
 	unsigned nparents; /* as listed in the commit */
 	git_oid *parents;
+	char *author;      /* "name\0email" (NULL: none), kept so the commit is read once */
 };
 
 /* Open addressing, keyed by the oid's first bytes; at most half full. */
@@ -214,6 +215,19 @@ static struct ingest_node *node_new(struct ingest_walk *w, const git_oid *oid)
 	return n;
 }
 
+static void node_set_author(struct ingest_node *n, const git_signature *sig)
+{
+	size_t name, email;
+
+	if (!sig || !sig->name || !sig->email)
+		return;
+	name = strlen(sig->name);
+	email = strlen(sig->email);
+	n->author = gi_xmalloc(gi_st_add(gi_st_add(name, email), 2));
+	memcpy(n->author, sig->name, name + 1);
+	memcpy(n->author + name + 1, sig->email, email + 1);
+}
+
 /*
  * The node of commit `oid`, reading the commit the first time.  A commit
  * missing from the object database gives a node flagged N_MISSING.
@@ -234,6 +248,7 @@ static int load_node(struct ingest_walk *w, const git_oid *oid, struct ingest_no
 		n->flags |= N_MISSING;
 		goto done;
 	}
+	node_set_author(n, git_commit_author(c));
 	git_oid_cpy(&n->tree, git_commit_tree_id(c));
 	n->time = (int64_t)git_commit_time(c);
 	n->nparents = git_commit_parentcount(c);
@@ -398,6 +413,7 @@ static void walk_release(struct ingest_walk *w)
 {
 	for (size_t i = 0; i < w->map.cap; i++) {
 		if (w->map.slot[i]) {
+			free(w->map.slot[i]->author);
 			free(w->map.slot[i]->parents);
 			free(w->map.slot[i]);
 		}
@@ -791,8 +807,6 @@ static int already_stored(struct ingest_run *run, const struct ingest_node *n, c
 static int store_node(struct ingest_run *run, struct ingest_node *n)
 {
 	struct store_git_commit c = { 0 };
-	git_commit *commit = NULL;
-	const git_signature *author;
 	int err;
 
 	git_oid_tostr(c.oid, sizeof(c.oid), &n->oid);
@@ -800,14 +814,9 @@ static int store_node(struct ingest_run *run, struct ingest_node *n)
 		snprintf(run->stats->boundary_oid, sizeof(run->stats->boundary_oid), "%s", c.oid);
 	if ((err = already_stored(run, n, c.oid)))
 		goto done;
-	if (git_commit_lookup(&commit, run->walk->git, &n->oid) < 0) {
-		err = ingest_git_err("cannot read commit", &n->oid);
-		goto done;
-	}
-	author = git_commit_author(commit);
 	c.time = n->time;
-	c.author_name = author ? author->name : NULL;
-	c.author_email = author ? author->email : NULL;
+	c.author_name = n->author;
+	c.author_email = n->author ? n->author + strlen(n->author) + 1 : NULL;
 	c.parents = parents_hex(n);
 	c.boundary = !!(n->flags & N_BOUNDARY);
 	if ((err = store_git_commit_add(run->store, &c)))
@@ -821,7 +830,6 @@ done:
 		err = 0;
 	}
 	free(c.parents);
-	git_commit_free(commit);
 	return err;
 }
 
