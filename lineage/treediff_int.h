@@ -16,6 +16,22 @@ struct tchange {
 	size_t path_off, path_len; /* in tdiff.names */
 };
 
+/* One entry of a tree object; name and id point into the object's data. */
+struct tentry {
+	const char *name;        /* name_len bytes (NUL-terminated in the object) */
+	const unsigned char *id; /* 20 bytes */
+	uint32_t mode;           /* as git_tree_entry_filemode() gives it */
+	uint16_t name_len;
+};
+
+/* A parsed tree object. */
+struct ttree {
+	git_odb_object *obj; /* owns the bytes the entries point into */
+	struct tentry *v;
+	size_t nr;
+	size_t bytes; /* memory held, for the cache's bound */
+};
+
 /*
  * Parsed trees kept across the diffs of one walk, so that the trees a
  * commit's diff reads as new are not read again as old by its child's
@@ -25,9 +41,8 @@ struct tchange {
  */
 struct tcache_slot {
 	git_oid oid;
-	git_tree *tree; /* NULL: empty slot */
-	size_t bytes;   /* estimated memory of the parsed tree */
-	unsigned gen;   /* the last diff that used it */
+	struct ttree *tree; /* NULL: empty slot */
+	unsigned gen;       /* the last diff that used it */
 };
 
 struct tcache {
@@ -44,6 +59,7 @@ void tcache_release(struct tcache *c);
 
 struct tdiff {
 	git_repository *git;
+	git_odb *odb;          /* git's, taken by tdiff_run */
 	struct tcache *cache;  /* NULL: read every tree */
 	const git_oid *commit; /* for messages */
 	struct gi_buf dir;     /* the current folder, with a final '/' */

@@ -176,12 +176,89 @@ static void test_lineage_treediff__tree_cache(void **state)
 	assert_int_equal(cached_walk(4096, 1), 0);
 }
 
+/* Write a tree object of `len` bytes as given (git would refuse a bad one). */
+static void write_tree(git_repository *git, const char *data, size_t len, git_oid *out)
+{
+	git_odb *odb = NULL;
+
+	assert_int_equal(git_repository_odb(&odb, git), 0);
+	assert_int_equal(git_odb_write(out, odb, data, len, GIT_OBJECT_TREE), 0);
+	git_odb_free(odb);
+}
+
+/* "<mode> <name>\0" and the id of a blob, appended at buf + *len. */
+static void add_entry(char *buf, size_t *len, const char *mode_name, const git_oid *id)
+{
+	size_t n = strlen(mode_name) + 1;
+
+	memcpy(buf + *len, mode_name, n);
+	memcpy(buf + *len + n, id->id, GIT_OID_RAWSZ);
+	*len += n + GIT_OID_RAWSZ;
+}
+
+/* Diffing the empty tree against tree `data` fails, naming the place; or gives `mode`. */
+static void parse_tree(git_repository *git, const char *data, size_t len, const char *want,
+		       uint32_t mode)
+{
+	struct tdiff d;
+	git_oid tree;
+
+	write_tree(git, data, len, &tree);
+	tdiff_init(&d, git, &tree);
+	if (want) {
+		assert_int_equal(tdiff_run(&d, NULL, &tree), GI_EINPUT);
+		assert_non_null(strstr(gi_error_last(), want));
+	} else {
+		assert_int_equal(tdiff_run(&d, NULL, &tree), 0);
+		assert_int_equal(d.nr, 1);
+		assert_int_equal(d.v[0].new_mode, mode);
+	}
+	tdiff_release(&d);
+}
+
+static void test_lineage_treediff__bad_trees(void **state)
+{
+	struct lineage_repo *repo = NULL;
+	char *path = gi_xstrfmt("%s/r", dir), buf[256];
+	git_repository *git;
+	git_odb *odb = NULL;
+	git_oid blob;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(lineage_repo_open(&repo, path), 0);
+	git = lineage_repo_git(repo);
+	assert_int_equal(git_repository_odb(&odb, git), 0);
+	assert_int_equal(git_odb_write(&blob, odb, "x\n", 2, GIT_OBJECT_BLOB), 0);
+	git_odb_free(odb);
+	len = 0, add_entry(buf, &len, "10a644 f", &blob);
+	parse_tree(git, buf, len, "at byte 0: bad file mode", 0);
+	len = 0, add_entry(buf, &len, "1006440 f", &blob);
+	parse_tree(git, buf, len, "at byte 0: bad file mode", 0);
+	len = 0, add_entry(buf, &len, "100644 f", &blob), add_entry(buf, &len, "100644 ", &blob);
+	parse_tree(git, buf, len, "at byte 29: bad file name", 0);
+	len = 0, add_entry(buf, &len, "100644 f", &blob);
+	parse_tree(git, buf, len - 1, "at byte 0: truncated object id", 0);
+	len = 0, add_entry(buf, &len, "40000 d", &blob);
+	parse_tree(git, buf, len, "at byte 0: not a tree", 0);
+	/* odd modes read as libgit2 reads them */
+	len = 0, add_entry(buf, &len, "100664 f", &blob);
+	parse_tree(git, buf, len, NULL, 0100644);
+	len = 0, add_entry(buf, &len, "100744 f", &blob);
+	parse_tree(git, buf, len, NULL, 0100755);
+	len = 0, add_entry(buf, &len, "240000 f", &blob);
+	parse_tree(git, buf, len, NULL, 0100644);
+	lineage_repo_free(repo);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lineage_treediff__edits_modes_adds),
 		cmocka_unit_test(test_lineage_treediff__renames_flagged_and_root),
 		cmocka_unit_test(test_lineage_treediff__tree_cache),
+		cmocka_unit_test(test_lineage_treediff__bad_trees),
 	};
 	return cmocka_run_group_tests(tests, make_repo, NULL);
 }
