@@ -27,10 +27,13 @@ measure() {
     eval "${PRE:-:}"
     out=$(python3 - "$@" <<'P'
 import os, subprocess, sys, time
-t = time.monotonic()
+# children's times before the run are not zero when python3 is a wrapper
+# (a pyenv shim's own children count here, 0.4 s): measure the difference
+r0, t = os.times(), time.monotonic()
 subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
 r = os.times()
-print(f"{time.monotonic() - t:.3f} {r.children_user + r.children_system:.3f}")
+cpu = r.children_user + r.children_system - r0.children_user - r0.children_system
+print(f"{time.monotonic() - t:.3f} {cpu:.3f}")
 P
 )
     set -- "$@"
