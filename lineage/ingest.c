@@ -15,8 +15,8 @@
 
 #define INGEST_BATCH 1000
 #define INGEST_SHALLOW_MAX ((size_t)64 << 20)
-#define INGEST_TREE_SLOTS 4096
-#define INGEST_TREE_BYTES ((size_t)32 << 20)
+#define INGEST_TREE_SLOTS 256
+#define INGEST_TREE_BYTES ((size_t)8 << 20)
 
 enum {
 	N_UNINTERESTING = 1 << 0, /* reachable from a hidden tip */
