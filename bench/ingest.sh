@@ -3,13 +3,16 @@
 # over 2,000 files, made with git fast-import and repacked as gc would), as a
 # ratio to `git log --all --name-status --no-renames` in the same run (goal
 # under 2x).  Prints wall and CPU (user+sys) seconds, best of RUNS; never
-# fails on speed.
-# usage: bench/ingest.sh [GIT_IMPACT] [COMMITS] [FILES] [RUNS]
+# fails on speed.  Other git-impact binaries given after RUNS (an older
+# build, say) are measured too, on the same repository in the same run.
+# usage: bench/ingest.sh [GIT_IMPACT] [COMMITS] [FILES] [RUNS] [OTHER_GIT_IMPACT...]
 set -euo pipefail
 BIN=$(realpath "${1:-build/git-impact}")
 COMMITS=${2:-20000}
 FILES=${3:-2000}
 RUNS=${4:-3}
+OTHERS=()
+for o in "${@:5}"; do OTHERS+=("$(realpath "$o")"); done
 HERE=$(cd "$(dirname "$0")" && pwd)
 W=$(mktemp -d "${TMPDIR:-/tmp}/gi-bench-ingest-XXXXXX")
 trap 'rm -rf "$W"' EXIT
@@ -49,8 +52,15 @@ export IMPACT_STORE="$W/impact.db"
 PRE='' measure "git log" git log --all --name-status --no-renames
 PRE='rm -f "$IMPACT_STORE" "$IMPACT_STORE-wal" "$IMPACT_STORE-shm"' measure "git impact ingest (empty store)" "$BIN" ingest -q
 PRE='' measure "git impact ingest (up to date)" "$BIN" ingest -q
-python3 - "$git_log_wall" "$git_log_cpu" "$git_impact_ingest__empty_store__wall" "$git_impact_ingest__empty_store__cpu" <<'P'
+ratio() { # ratio LABEL WALL CPU: against git log
+  python3 - "$1" "$git_log_wall" "$git_log_cpu" "$2" "$3" <<'P'
 import sys
-gw, gc, iw, ic = map(float, sys.argv[1:])
-print(f"ratio ingest / git log:  wall {iw / gw:.2f}x   cpu {ic / gc:.2f}x   (goal < 2x)")
+label, (gw, gc, iw, ic) = sys.argv[1], map(float, sys.argv[2:])
+print(f"ratio {label} / git log:  wall {iw / gw:.2f}x   cpu {ic / gc:.2f}x   (goal < 2x)")
 P
+}
+ratio ingest "$git_impact_ingest__empty_store__wall" "$git_impact_ingest__empty_store__cpu"
+for o in "${OTHERS[@]}"; do
+  PRE='rm -f "$IMPACT_STORE" "$IMPACT_STORE-wal" "$IMPACT_STORE-shm"' measure "other ingest (empty store)" "$o" ingest -q
+  ratio "$o" "$other_ingest__empty_store__wall" "$other_ingest__empty_store__cpu"
+done
