@@ -325,7 +325,8 @@ int report_build(struct store *s, const struct report_opts *opts, struct report 
 	int err;
 
 	r->generated = opts->now;
-	if ((err = window_set(r, opts)))
+	/* misses are traced by point lookups into results: keep the B-tree's pages */
+	if ((err = store_cache_size(s, 64)) || (err = window_set(r, opts)))
 		goto done;
 	c.acc = gi_xcalloc(r->nweeks + 1, sizeof(*c.acc));
 	if ((err = report_tests_gather(&c)) ||

@@ -197,13 +197,7 @@ static int configure(struct store *s)
 	sqlite3_extended_result_codes(s->db, 0);
 	if (!s->readonly && store_exec(s, "PRAGMA journal_mode=WAL"))
 		return GI_ERROR;
-	/*
-	 * A 64 MiB page cache (SQLite's default is 2 MiB), grown only as pages
-	 * are read: the report's point lookups into results re-read the same
-	 * interior pages of a B-tree of millions of rows.
-	 */
-	if (store_exec(s, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;"
-			  " PRAGMA cache_size=-65536"))
+	if (store_exec(s, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL"))
 		return GI_ERROR;
 	return 0;
 }
@@ -370,4 +364,12 @@ done:
 	else
 		free(name);
 	return err;
+}
+
+int store_cache_size(struct store *s, int mib)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size=-%d", mib * 1024);
+	return store_exec(s, sql) ? GI_ERROR : 0;
 }

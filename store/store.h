@@ -44,6 +44,14 @@ int store_commit(struct store *s);
 void store_rollback(struct store *s);
 
 /* Read a meta value; *out is the caller's.  GI_ENOTFOUND if unset. */
+/*
+ * Let SQLite's page cache grow to `mib` MiB (its default is 2 MiB; it grows
+ * only as pages are read).  For the commands that read much of a large
+ * store by point lookups (report, evaluate); record and select keep the
+ * default, so their memory stays flat.
+ */
+int store_cache_size(struct store *s, int mib);
+
 int store_meta_get(struct store *s, const char *key, char **out);
 /* Set a meta value (inside a transaction). */
 int store_meta_set(struct store *s, const char *key, const char *value);
