@@ -49,7 +49,7 @@ static void test_selector_shard__median(void **state)
 
 		selector_result_init(&r);
 		for (size_t i = 0; i < n; i++) {
-			char id[16];
+			char id[32];
 
 			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
 			d[i] = round % 5 == 0 ? (double)i : (double)((seed >> 33) % (round % 3 ? 7 : 1000));
