@@ -119,13 +119,13 @@ static char series[] = "/tmp/gi-test-series-XXXXXX";
 
 /* A history of adds, deletes, renames, body edits, manifest and params changes. */
 static const char *const steps[] = {
-	"mkdir -p pkg tests && printf 'from .core import run\\n' > pkg/__init__.py && "
-	"printf 'def run(): return open(\"data.csv\")\\n' > pkg/core.py && printf 'a\\n' > data.csv && "
-	"printf 'x\\n' > notes.txt && printf 'from pkg import run\\n' > tests/test_core.py && "
-	"printf 'train:\\n  lr: 0.1\\n  n: 3\\n' > params.yaml",
+	("mkdir -p pkg tests && printf 'from .core import run\\n' > pkg/__init__.py && "
+	 "printf 'def run(): return open(\"data.csv\")\\n' > pkg/core.py && printf 'a\\n' > data.csv && "
+	 "printf 'x\\n' > notes.txt && printf 'from pkg import run\\n' > tests/test_core.py && "
+	 "printf 'train:\\n  lr: 0.1\\n  n: 3\\n' > params.yaml"),
 	"printf 'def run():\\n    x = 1\\n    return open(\"data.csv\")\\n' > pkg/core.py",
-	"printf 'def more(): return 2\\n' > pkg/extra.py && "
-	"printf 'from pkg.extra import more\\n' > tests/test_extra.py",
+	("printf 'def more(): return 2\\n' > pkg/extra.py && "
+	 "printf 'from pkg.extra import more\\n' > tests/test_extra.py"),
 	"git rm -q notes.txt",
 	"git mv pkg/extra.py pkg/extra2.py && printf 'from pkg.extra2 import more\\n' > tests/test_extra.py",
 	"printf 'train:\\n  lr: 0.2\\n  n: 3\\n' > params.yaml",
