@@ -13,6 +13,8 @@
 # IOFROL_KEEP=DIR builds in DIR and keeps it (its repo/ holds the store), so
 # that `git impact evaluate` can be re-run there after a rebuild.
 set -euo pipefail
+# the store of the benchmark's own repository, never one named by the caller's environment
+unset IMPACT_STORE
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$(realpath "${1:-$SRC/build/git-impact}")
 CYCLES=${2:-0}

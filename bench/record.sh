@@ -5,6 +5,8 @@
 # present; `wc -l`, a plain read).  Memory should stay flat in the file size.
 # usage: bench/record.sh [path/to/git-impact]
 set -euo pipefail
+# the store of the benchmark's own repository, never one named by the caller's environment
+unset IMPACT_STORE
 BIN=$(realpath "${1:-build/git-impact}")
 [ -x "$BIN" ] || { echo "no git-impact binary at $BIN (run make build)" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "needs GNU time: apt-get install time" >&2; exit 2; }
