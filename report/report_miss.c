@@ -29,11 +29,29 @@ struct episode {
 	struct store_report_choice choice;
 };
 
+/*
+ * What every failure's walk shares: the commits where anything can be
+ * found (so the walk asks the store only there), and the first parents
+ * already read (walks from nearby failures cross the same commits).
+ */
+struct parent_memo {
+	char oid[41], parent[41]; /* parent "" : a root or an unknown commit */
+};
+
+#define PARENT_MEMO_MAX ((size_t)1 << 16) /* commits remembered: at most 11 MB */
+
+struct walk_cache {
+	struct gi_strvec with_runs, with_selections; /* sorted */
+	struct parent_memo *memo;                    /* open addressing, by oid */
+	size_t nmemo, amemo;                         /* used, slots (a power of 2) */
+};
+
 struct miss_state {
 	struct failure *fv;
 	size_t nf, af;
 	struct episode *ev;
 	size_t ne, ae;
+	struct walk_cache wc;
 };
 
 static int on_failure(void *data, const struct store_report_failure *row)
@@ -51,7 +69,7 @@ static int on_failure(void *data, const struct store_report_failure *row)
 }
 
 /* The first parent of `oid` into out: 0, or GI_ENOTFOUND (unknown commit or a root). */
-static int first_parent(struct store *s, const char *oid, char out[41])
+static int first_parent_read(struct store *s, const char *oid, char out[41])
 {
 	struct store_git_commit c = { 0 };
 	int err = store_git_commit_get(s, oid, &c);
@@ -66,6 +84,57 @@ static int first_parent(struct store *s, const char *oid, char out[41])
 	return err;
 }
 
+static size_t memo_slot(const struct walk_cache *wc, const char *oid)
+{
+	size_t mask = wc->amemo - 1, i = (size_t)gi_hash64(oid, strlen(oid)) & mask;
+
+	while (wc->memo[i].oid[0] && strcmp(wc->memo[i].oid, oid))
+		i = (i + 1) & mask;
+	return i;
+}
+
+static void memo_grow(struct walk_cache *wc)
+{
+	struct parent_memo *old = wc->memo;
+	size_t n = wc->amemo;
+
+	wc->amemo = n ? 2 * n : 4096;
+	wc->memo = gi_xcalloc(wc->amemo, sizeof(*wc->memo));
+	for (size_t i = 0; i < n; i++)
+		if (old[i].oid[0])
+			wc->memo[memo_slot(wc, old[i].oid)] = old[i];
+	free(old);
+}
+
+/* first_parent_read(), remembering every answer (up to PARENT_MEMO_MAX commits). */
+static int first_parent(struct store *s, struct walk_cache *wc, const char *oid, char out[41])
+{
+	struct parent_memo *m;
+	char parent[41] = "";
+	int err;
+
+	if (wc->amemo) {
+		m = &wc->memo[memo_slot(wc, oid)];
+		if (m->oid[0]) {
+			memcpy(out, m->parent, 41);
+			return out[0] ? 0 : GI_ENOTFOUND;
+		}
+	}
+	err = first_parent_read(s, oid, parent);
+	if (err && err != GI_ENOTFOUND)
+		return err;
+	if (wc->nmemo < PARENT_MEMO_MAX) {
+		if (2 * (wc->nmemo + 1) > wc->amemo)
+			memo_grow(wc);
+		m = &wc->memo[memo_slot(wc, oid)];
+		snprintf(m->oid, sizeof(m->oid), "%s", oid);
+		memcpy(m->parent, parent, sizeof(m->parent));
+		wc->nmemo++;
+	}
+	memcpy(out, parent, 41);
+	return err;
+}
+
 /* The commits from a failure back to the last pass, newest first. */
 struct chain {
 	struct gi_strvec oids;
@@ -77,21 +146,24 @@ struct chain {
  * commit where the test passed.  Returns 1 when the test also passed at
  * the failing commit (a flip: flaky, not a failure), 0, or an error.
  */
-static int walk_back(struct store *s, const struct failure *f, struct chain *ch)
+static int walk_back(struct store *s, struct walk_cache *wc, const struct failure *f,
+		     struct chain *ch)
 {
 	char oid[41];
-	long passed, failed;
-	int err, by;
+	long passed = 0, failed = 0;
+	int err, by = -1;
 
 	snprintf(oid, sizeof(oid), "%s", f->commit);
 	while (ch->oids.nr < MISS_CHAIN_MAX) {
-		if ((err = store_report_outcomes_at(s, f->test, oid, &passed, &failed, &by)))
+		passed = failed = 0;
+		if (gi_strvec_find_sorted(&wc->with_runs, oid) >= 0 &&
+		    (err = store_report_outcomes_at(s, f->test, oid, &passed, &failed, &by)))
 			return err;
 		if (passed)
 			return ch->oids.nr ? 0 : 1;
 		ch->found_by[ch->oids.nr] = failed ? by : -1;
 		gi_strvec_push(&ch->oids, oid);
-		if ((err = first_parent(s, oid, oid)))
+		if ((err = first_parent(s, wc, oid, oid)))
 			return err == GI_ENOTFOUND ? 0 : err;
 	}
 	return 0;
@@ -109,15 +181,16 @@ static int choice_counts(const struct store_report_choice *ch, const struct repo
  * the test is a miss of the latest such selection.  0 (e filled),
  * GI_ENOTFOUND when no selection took part, or an error.
  */
-static int decide(struct report_ctx *c, const struct failure *f, const struct chain *ch,
-		  struct episode *e)
+static int decide(struct report_ctx *c, const struct gi_strvec *with_selections,
+		  const struct failure *f, const struct chain *ch, struct episode *e)
 {
 	struct report_tinfo *t = report_test_find(c, f->test);
 	struct store_report_choice cur;
 	int skipped = 0;
 
 	for (size_t i = ch->oids.nr; i-- > 0;) {
-		int err = store_report_choice_at(c->s, ch->oids.v[i], f->name, &cur);
+		int err = gi_strvec_find_sorted(with_selections, ch->oids.v[i]) < 0 ? GI_ENOTFOUND :
+			  store_report_choice_at(c->s, ch->oids.v[i], f->name, &cur);
 
 		if (err && err != GI_ENOTFOUND)
 			return err;
@@ -156,11 +229,11 @@ static int episode_of(struct report_ctx *c, struct miss_state *m, const struct f
 	int err;
 
 	memset(&e, 0, sizeof(e));
-	if ((err = walk_back(c->s, f, &ch)) == 1) {
+	if ((err = walk_back(c->s, &m->wc, f, &ch)) == 1) {
 		err = 0;
 		goto done;
 	}
-	if (err || (err = decide(c, f, &ch, &e)))
+	if (err || (err = decide(c, &m->wc.with_selections, f, &ch, &e)))
 		goto done;
 	e.f = f;
 	snprintf(e.introduced, sizeof(e.introduced), "%s", ch.oids.v[ch.oids.nr - 1]);
@@ -238,7 +311,10 @@ int report_misses_gather(struct report_ctx *c)
 	struct report *r = c->r;
 	int err;
 
-	if ((err = store_report_failures_each(c->s, r->since, r->until, on_failure, &m)))
+	if ((err = store_report_failures_each(c->s, r->since, r->until, on_failure, &m)) ||
+	    (m.nf && ((err = store_report_commits_with(c->s, STORE_REPORT_WITH_RUNS, &m.wc.with_runs)) ||
+		      (err = store_report_commits_with(c->s, STORE_REPORT_WITH_SELECTIONS,
+						       &m.wc.with_selections)))))
 		goto done;
 	for (size_t i = 0; i < m.nf && !err; i++)
 		err = episode_of(c, &m, &m.fv[i]);
@@ -257,5 +333,8 @@ done:
 		free(m.fv[i].name);
 	free(m.fv);
 	free(m.ev);
+	gi_strvec_clear(&m.wc.with_runs);
+	gi_strvec_clear(&m.wc.with_selections);
+	free(m.wc.memo);
 	return err;
 }

@@ -521,6 +521,15 @@ int store_report_failures_each(struct store *s, int64_t since, int64_t until,
 int store_report_outcomes_at(struct store *s, int64_t test, const char *commit,
 			     long *passed, long *failed, int *found_by);
 
+/*
+ * The commits that have a recorded run (STORE_REPORT_WITH_RUNS) or a stored
+ * selection (STORE_REPORT_WITH_SELECTIONS), appended to `out`, which is
+ * then sorted: where store_report_outcomes_at() and store_report_choice_at()
+ * can find anything at all.
+ */
+enum { STORE_REPORT_WITH_RUNS, STORE_REPORT_WITH_SELECTIONS };
+int store_report_commits_with(struct store *s, int what, struct gi_strvec *out);
+
 /* What the first selection made at a commit decided about one test. */
 struct store_report_choice {
 	int64_t selection, time;

@@ -260,3 +260,18 @@ int store_report_choice_at(struct store *s, const char *commit, const char *test
 		return 0;
 	return rc == SQLITE_DONE ? GI_ENOTFOUND : store_sqlerr(s, "reading a selection");
 }
+
+int store_report_commits_with(struct store *s, int what, struct gi_strvec *out)
+{
+	sqlite3_stmt *st = store_stmt(s, what == STORE_REPORT_WITH_RUNS ?
+		"SELECT DISTINCT commit_oid FROM runs" :
+		"SELECT DISTINCT head_oid FROM selections");
+	int rc;
+
+	if (!st)
+		return GI_ERROR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		gi_strvec_push(out, column_str(st, 0));
+	gi_strvec_sort_uniq(out);
+	return loop_end(s, st, 0, rc, "reading the commits with runs or selections");
+}
