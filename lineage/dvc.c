@@ -6,6 +6,7 @@
  */
 #include "manifest_int.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -731,8 +732,22 @@ void lineage_dvc_hashes_free(struct lineage_dvc_hash *v, size_t n)
 
 /*
  * One {path, md5|etag|checksum, size, nfiles} entry, path relative to `dir`.
- * Remote paths (with "://") are kept as written.
+ * Remote paths (URLs: a scheme, then "://") are kept as written.
  */
+/*
+ * 1 if `p` is a URL: a scheme (a letter, then letters, digits, '+', '-',
+ * '.') followed by "://".  "/x/https://y" is an absolute path, not a URL.
+ */
+static int is_url(const char *p)
+{
+	size_t n;
+
+	if (!isalpha((unsigned char)p[0]))
+		return 0;
+	n = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
+	return !strncmp(p + n, "://", 3);
+}
+
 static int hash_entry(const char *file, const struct lineage_ynode *e, const char *dir,
 		      int is_out, struct lineage_dvc_hash *h)
 {
@@ -743,7 +758,7 @@ static int hash_entry(const char *file, const struct lineage_ynode *e, const cha
 	if (!p)
 		return gi_error_setc(GI_EINPUT, "cannot parse '%s' at line %d: an entry needs a 'path'",
 				     file, e->line ? e->line : 1);
-	h->path = strstr(p, "://") ? gi_xstrdup(p) : lineage_path_join(dir, p);
+	h->path = is_url(p) ? gi_xstrdup(p) : lineage_path_join(dir, p);
 	if (!h->path)
 		return gi_error_setc(GI_EINPUT, "cannot parse '%s' at line %d: path '%s' leaves the "
 				     "repository", file, e->line, p);

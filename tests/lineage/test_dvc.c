@@ -325,6 +325,8 @@ static void test_lineage_dvc__bad_lock_and_dvc_file(void **state)
 	static const char *bad_schema = "schema: '3.0'\nstages: {}\n";
 	static const char *no_path = "schema: '2.0'\nstages:\n  a:\n    cmd: x\n    deps:\n    - md5: 1\n";
 	static const char *no_outs = "md5: 1\n";
+	static const char *abs_url = "outs:\n- path: /https://example.com/d.csv\n  md5: 1\n";
+	static const char *url = "deps:\n- path: s3+x.y-z://bucket/d.csv\nouts:\n- path: 1ab://c\n";
 	struct lineage_dvc_lock *l = NULL;
 	struct lineage_dvc_hash *v = NULL;
 	size_t n;
@@ -339,6 +341,16 @@ static void test_lineage_dvc__bad_lock_and_dvc_file(void **state)
 			 GI_EINPUT);
 	assert_non_null(strstr(gi_error_last(), "'x.dvc' at line 1: no 'outs' list"));
 	assert_null(v);
+	/* "://" inside an absolute path does not make it a URL (found by fuzz_dvclock) */
+	assert_int_equal(lineage_dvc_file_parse("sub/x.dvc", abs_url, strlen(abs_url), &v, &n, NULL),
+			 GI_EINPUT);
+	assert_non_null(strstr(gi_error_last(), "path '/https://example.com/d.csv' leaves the repository"));
+	assert_null(v);
+	assert_int_equal(lineage_dvc_file_parse("sub/x.dvc", url, strlen(url), &v, &n, NULL), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].path, "s3+x.y-z://bucket/d.csv");
+	assert_string_equal(v[1].path, "sub/1ab:/c"); /* a scheme starts with a letter */
+	lineage_dvc_hashes_free(v, n);
 }
 
 int main(void)
