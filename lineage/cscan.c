@@ -320,7 +320,7 @@ int lineage_cfacts_decode(const void *buf, size_t len, struct lineage_cfacts *ou
 		inc->line = (uint32_t)(la >> 1);
 		inc->angle = la & 1;
 		inc->path = lineage_scan_get_str(&r);
-		r.bad |= !inc->path || la >> 33;
+		r.bad |= !inc->path || la >> 33 || !(la >> 1); /* lines count from 1 */
 	}
 	if (!r.bad && r.p == r.end)
 		return 0;

@@ -746,9 +746,10 @@ static void decode_imports(struct lineage_scan_reader *r, struct lineage_pyfacts
 	f->aimports = n;
 	for (size_t i = 0; i < n && !r->bad; i++) {
 		struct lineage_pyimport *imp = &f->imports[f->nimports++];
-		uint64_t lv;
+		uint64_t line = lineage_scan_get_uint(r), lv;
 
-		imp->line = (uint32_t)lineage_scan_get_uint(r);
+		imp->line = (uint32_t)line;
+		r->bad |= !line || line > UINT32_MAX; /* lines count from 1 */
 		lv = lineage_scan_get_uint(r);
 		imp->level = (uint16_t)(lv >> 1);
 		imp->toplevel = lv & 1;
@@ -777,10 +778,11 @@ static void decode_rest(struct lineage_scan_reader *r, struct lineage_pyfacts *f
 	f->apaths = n;
 	for (size_t i = 0; i < n && !r->bad; i++) {
 		struct lineage_pathlit *pl = &f->paths[f->npaths++];
+		uint64_t line = lineage_scan_get_uint(r);
 
-		pl->line = (uint32_t)lineage_scan_get_uint(r);
+		pl->line = (uint32_t)line;
 		pl->text = lineage_scan_get_str(r);
-		r->bad |= !pl->text;
+		r->bad |= !pl->text || !line || line > UINT32_MAX;
 	}
 }
 
