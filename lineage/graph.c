@@ -564,7 +564,7 @@ struct graph_header {
 	uint64_t checksum; /* gi_hash64 of everything after the header */
 };
 
-static int add_strvec(struct gi_buf *out, const struct gi_strvec *sv)
+int lineage_strvec_add(struct gi_buf *out, const struct gi_strvec *sv)
 {
 	uint32_t n = (uint32_t)sv->nr;
 	int err = gi_buf_add(out, &n, sizeof(n));
@@ -596,9 +596,9 @@ static int add_body(const struct lineage_graph *g, struct gi_buf *out)
 	err = err ? err : gi_buf_add(out, g->tests, g->ntests * 4);
 	err = err ? err : gi_buf_add(out, g->unplaced, g->nunplaced * 4);
 	err = err ? err : gi_buf_add(out, g->pool, g->pool_len);
-	err = err ? err : add_strvec(out, &g->ignore);
-	err = err ? err : add_strvec(out, &g->always_run);
-	err = err ? err : add_strvec(out, &g->warnings);
+	err = err ? err : lineage_strvec_add(out, &g->ignore);
+	err = err ? err : lineage_strvec_add(out, &g->always_run);
+	err = err ? err : lineage_strvec_add(out, &g->warnings);
 	return err;
 }
 
@@ -640,13 +640,13 @@ uint64_t lineage_graph_encoded_sum(const void *data, size_t len)
 	return memcmp(h.magic, GRAPH_MAGIC, sizeof(GRAPH_MAGIC)) ? 0 : h.checksum;
 }
 
-static int corrupt(const char *what, const char *why)
+int lineage_graph_corrupt(const char *what, const char *why)
 {
 	return gi_error_setc(GI_ECORRUPT, "stored %s is damaged (%s): rebuild it", what, why);
 }
 
 /* Read a counted list of NUL-terminated strings at *p (< end). */
-static int read_strvec(const char **p, const char *end, struct gi_strvec *sv)
+int lineage_strvec_read(const char **p, const char *end, struct gi_strvec *sv)
 {
 	uint32_t n;
 
@@ -734,8 +734,9 @@ static const char *map_body(struct lineage_graph *g, char *p, const char *end)
 	g->unplaced = (uint32_t *)(void *)p, p += g->nunplaced * 4;
 	g->pool = p, p += g->pool_len;
 	q = p;
-	if (read_strvec(&q, end, &g->ignore) || read_strvec(&q, end, &g->always_run) ||
-	    read_strvec(&q, end, &g->warnings) || q != end)
+	if (lineage_strvec_read(&q, end, &g->ignore) ||
+	    lineage_strvec_read(&q, end, &g->always_run) ||
+	    lineage_strvec_read(&q, end, &g->warnings) || q != end)
 		return "string lists";
 	return check_graph(g);
 }
@@ -749,12 +750,12 @@ int lineage_graph_decode_take(struct gi_buf *buf, const char *what, struct linea
 	int err = 0;
 
 	if (len < sizeof(h)) {
-		err = corrupt(what, "truncated");
+		err = lineage_graph_corrupt(what, "truncated");
 		goto done;
 	}
 	memcpy(&h, buf->ptr, sizeof(h));
 	if ((why = check_header(&h, buf->ptr + sizeof(h), len - sizeof(h)))) {
-		err = corrupt(what, why);
+		err = lineage_graph_corrupt(what, why);
 		goto done;
 	}
 	g = gi_xcalloc(1, sizeof(*g));
@@ -767,7 +768,7 @@ int lineage_graph_decode_take(struct gi_buf *buf, const char *what, struct linea
 	g->pool_len = (size_t)h.pool_len;
 	g->sum = h.checksum;
 	if ((why = map_body(g, g->mem + sizeof(h), g->mem + len)))
-		err = corrupt(what, why);
+		err = lineage_graph_corrupt(what, why);
 done:
 	if (err) {
 		lineage_graph_free(g);

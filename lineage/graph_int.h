@@ -109,6 +109,14 @@ void lineage_builder_from_graph(struct lineage_builder *b, const struct lineage_
 #define LINEAGE_DELTA_SMALL 4096 /* ... unless it is this small */
 #define LINEAGE_GRAPH_MAX_BYTES ((size_t)1 << 30)
 
+/* Shared by the graph and delta serialisers (graph.c). */
+/* GI_ECORRUPT: "stored WHAT is damaged (WHY): rebuild it". */
+int lineage_graph_corrupt(const char *what, const char *why);
+/* Append a u32 count, then each string with its NUL. */
+int lineage_strvec_add(struct gi_buf *out, const struct gi_strvec *sv);
+/* Read what lineage_strvec_add wrote at *p (< end) into sv; -1 when truncated. */
+int lineage_strvec_read(const char **p, const char *end, struct gi_strvec *sv);
+
 /* Append the serialised graph to `out` (GI_ELIMIT if it does not fit). */
 int lineage_graph_encode(const struct lineage_graph *g, struct gi_buf *out);
 

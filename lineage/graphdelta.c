@@ -166,11 +166,6 @@ void lineage_graph_diff(const struct lineage_graph *a, const struct lineage_grap
 
 /* ---- apply ----------------------------------------------------------------- */
 
-static int corrupt(const char *what, const char *why)
-{
-	return gi_error_setc(GI_ECORRUPT, "stored %s is damaged (%s): rebuild it", what, why);
-}
-
 /* Index of id among the n sorted ids of g's nodes, or LINEAGE_NONE. */
 static uint32_t find_id(const struct lineage_gnode *nodes, uint32_t n, uint64_t id)
 {
@@ -389,13 +384,13 @@ int lineage_graph_apply(const struct lineage_graph *a, const struct lineage_delt
 	int err = 0;
 
 	if (merge_nodes(a, d, &orig, &n, map) || count_sizes(a, d, orig, n, &ne, &pool)) {
-		err = corrupt(what, "delta order");
+		err = lineage_graph_corrupt(what, "delta order");
 		goto done;
 	}
 	g = lineage_graph_alloc(n, ne, pool);
 	fill_nodes(g, a, d, orig);
 	if ((why = fill_fwd(g, a, d, orig, map)) || (why = check_fwd(g))) {
-		err = corrupt(what, why);
+		err = lineage_graph_corrupt(what, why);
 		goto done;
 	}
 	fill_rev(g);
@@ -460,7 +455,7 @@ static int patch_in_place(struct lineage_graph *g, const struct lineage_delta *d
 		}
 	}
 	if (d->nlists && (why = check_fwd(g))) {
-		rc = corrupt(what, why);
+		rc = lineage_graph_corrupt(what, why);
 		goto done;
 	}
 	if (d->nlists)
@@ -626,16 +621,6 @@ static uint64_t delta_fixed(const struct delta_header *h)
 	       (h->nlists + 1) * 4 + h->nedges * sizeof(struct lineage_dedge) + h->pool_len;
 }
 
-static int add_strvec(struct gi_buf *out, const struct gi_strvec *sv)
-{
-	uint32_t n = (uint32_t)sv->nr;
-	int err = gi_buf_add(out, &n, sizeof(n));
-
-	for (size_t i = 0; !err && i < sv->nr; i++)
-		err = gi_buf_add(out, sv->v[i], strlen(sv->v[i]) + 1);
-	return err;
-}
-
 static int add_delta_body(const struct lineage_delta *d, struct gi_buf *out)
 {
 	uint32_t zero = 0;
@@ -648,9 +633,9 @@ static int add_delta_body(const struct lineage_delta *d, struct gi_buf *out)
 	err = err ? err : gi_buf_add(out, d->edges, d->nedges * sizeof(*d->edges));
 	err = err ? err : gi_buf_add(out, d->pool.ptr, d->pool.len);
 	if (d->strs) {
-		err = err ? err : add_strvec(out, &d->ignore);
-		err = err ? err : add_strvec(out, &d->always_run);
-		err = err ? err : add_strvec(out, &d->warnings);
+		err = err ? err : lineage_strvec_add(out, &d->ignore);
+		err = err ? err : lineage_strvec_add(out, &d->always_run);
+		err = err ? err : lineage_strvec_add(out, &d->warnings);
 	}
 	return err;
 }
@@ -727,25 +712,6 @@ static void *take(const char **p, size_t n, size_t sz)
 	return v;
 }
 
-static int read_strvec(const char **p, const char *end, struct gi_strvec *sv)
-{
-	uint32_t n;
-
-	if (end - *p < 4)
-		return -1;
-	memcpy(&n, *p, 4);
-	*p += 4;
-	for (uint32_t i = 0; i < n; i++) {
-		const char *nul = memchr(*p, '\0', (size_t)(end - *p));
-
-		if (!nul)
-			return -1;
-		gi_strvec_push(sv, *p);
-		*p = nul + 1;
-	}
-	return 0;
-}
-
 /* Names inside the pool, kinds known, ids and lists in order. */
 static const char *check_delta(const struct lineage_delta *d)
 {
@@ -782,8 +748,9 @@ static const char *read_delta_body(const struct delta_header *h, const char *p, 
 		return "name pool";
 	p += h->pool_len;
 	d->strs = (int)h->strs;
-	if (d->strs && (read_strvec(&p, end, &d->ignore) || read_strvec(&p, end, &d->always_run) ||
-			read_strvec(&p, end, &d->warnings)))
+	if (d->strs && (lineage_strvec_read(&p, end, &d->ignore) ||
+			lineage_strvec_read(&p, end, &d->always_run) ||
+			lineage_strvec_read(&p, end, &d->warnings)))
 		return "string lists";
 	if (p != end)
 		return "string lists";
@@ -798,12 +765,12 @@ int lineage_delta_decode(const void *data, size_t len, uint64_t base_sum, const 
 
 	lineage_delta_init(out);
 	if (len < sizeof(h))
-		return corrupt(what, "truncated");
+		return lineage_graph_corrupt(what, "truncated");
 	memcpy(&h, data, sizeof(h));
 	if ((why = check_delta_header(&h, body, len - sizeof(h), base_sum)) ||
 	    (why = read_delta_body(&h, body, (const char *)data + len, out))) {
 		lineage_delta_release(out);
-		return corrupt(what, why);
+		return lineage_graph_corrupt(what, why);
 	}
 	return 0;
 }
