@@ -83,4 +83,20 @@ static inline GI_PRINTF(1, 2) int test_sh(const char *fmt, ...)
 	return system(cmd);
 }
 
+/*
+ * Make a scratch git repository from `templ` (as test_tmpdir) and run the
+ * shell `script` in it, with a fixed identity and no system or user git
+ * configuration.  Returns templ, or NULL when a step fails.
+ */
+static inline char *test_git_repo(char *templ, const char *script)
+{
+	if (!test_tmpdir(templ))
+		return NULL;
+	if (test_sh("cd %s && export GIT_AUTHOR_NAME=a GIT_AUTHOR_EMAIL=a@x GIT_COMMITTER_NAME=a "
+		    "GIT_COMMITTER_EMAIL=a@x GIT_CONFIG_NOSYSTEM=1 HOME=%s && git init -q -b main . && %s",
+		    templ, templ, script))
+		return NULL;
+	return templ;
+}
+
 #endif

@@ -20,24 +20,14 @@ static int setup(void **state)
 {
 	(void)state;
 	snprintf(repo_dir, sizeof(repo_dir), "/tmp/gi-changes-XXXXXX");
-	if (!test_tmpdir(repo_dir))
-		return -1;
-	sh("cd %s && export GIT_AUTHOR_NAME=a GIT_AUTHOR_EMAIL=a@x GIT_COMMITTER_NAME=a "
-	   "GIT_COMMITTER_EMAIL=a@x GIT_CONFIG_NOSYSTEM=1 HOME=%s && git init -q -b main . && "
-	   "printf 'one\\ntwo\\nthree\\nfour\\nfive\\n' > keep.txt && echo a > a.py && echo b > b.py && "
-	   "echo s > run.sh && git add -A && git commit -qm root && git tag root && "
-	   "git checkout -qb feature && echo a2 >> a.py && git mv keep.txt moved.txt && git rm -q b.py && "
-	   "chmod +x run.sh && git add -A && git commit -qm change && git tag feature-tip && "
-	   "git checkout -q main && echo m > main-only.txt && git add -A && git commit -qm main-side",
-	   repo_dir, repo_dir);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	sh("rm -rf %s", repo_dir);
-	return 0;
+	return test_git_repo(repo_dir,
+			     "printf 'one\\ntwo\\nthree\\nfour\\nfive\\n' > keep.txt && echo a > a.py && "
+			     "echo b > b.py && echo s > run.sh && git add -A && git commit -qm root && "
+			     "git tag root && git checkout -qb feature && echo a2 >> a.py && "
+			     "git mv keep.txt moved.txt && git rm -q b.py && chmod +x run.sh && "
+			     "git add -A && git commit -qm change && git tag feature-tip && "
+			     "git checkout -q main && echo m > main-only.txt && git add -A && "
+			     "git commit -qm main-side") ? 0 : -1;
 }
 
 static const struct impact_change *find(const struct impact_changeset *cs, const char *path)
@@ -131,5 +121,5 @@ int main(void)
 		cmocka_unit_test(test_impact_changes__worktree),
 		cmocka_unit_test(test_impact_changes__root_and_errors),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -17,28 +17,17 @@
 static char repo_dir[64];
 
 #define sh(...) assert_int_equal(test_sh(__VA_ARGS__), 0)
-
 static int setup(void **state)
 {
 	(void)state;
 	snprintf(repo_dir, sizeof(repo_dir), "/tmp/gi-explain-XXXXXX");
-	if (!test_tmpdir(repo_dir))
-		return -1;
-	sh("cd %s && export GIT_AUTHOR_NAME=a GIT_AUTHOR_EMAIL=a@x GIT_COMMITTER_NAME=a "
-	   "GIT_COMMITTER_EMAIL=a@x GIT_CONFIG_NOSYSTEM=1 HOME=%s && git init -q -b main . && "
-	   "mkdir tests && echo 'def f(): return 1' > alpha.py && echo 'def g(): return 2' > beta.py && "
-	   "printf 'import alpha\\ndef test_f(): assert alpha.f() == 1\\n' > tests/test_alpha.py && "
-	   "printf 'import beta\\ndef test_g(): assert beta.g() == 2\\n' > tests/test_beta.py && "
-	   "git add -A && git commit -qm one && echo '# edit' >> alpha.py && git commit -qam two",
-	   repo_dir, repo_dir);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	sh("rm -rf %s", repo_dir);
-	return 0;
+	return test_git_repo(repo_dir,
+			     "mkdir tests && echo 'def f(): return 1' > alpha.py && "
+			     "echo 'def g(): return 2' > beta.py && "
+			     "printf 'import alpha\\ndef test_f(): assert alpha.f() == 1\\n' > tests/test_alpha.py && "
+			     "printf 'import beta\\ndef test_g(): assert beta.g() == 2\\n' > tests/test_beta.py && "
+			     "git add -A && git commit -qm one && echo '# edit' >> alpha.py && "
+			     "git commit -qam two") ? 0 : -1;
 }
 
 struct fix {
@@ -126,5 +115,5 @@ int main(void)
 		cmocka_unit_test(test_impact_explain__unknown_names_nearest),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, NULL);
 }
