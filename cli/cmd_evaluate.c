@@ -150,6 +150,11 @@ static void print_text(const struct impact_eval *e, const struct impact_eval_opt
 	       e->runs_with_lineage, e->nr);
 	if (e->audit_results)
 		printf("audit: %zu audit results, %zu failed\n", e->audit_results, e->audit_failures);
+	if (e->audit_runs)
+		printf("audit: %zu runs with an audit sample, %zu dropped (a test with a heads coin "
+		       "reported no result)\n", e->audit_runs, e->audit_dropped);
+	printf("test-level calibration values: %zu from full runs, %zu from audit samples\n",
+	       e->calib_full, e->calib_audit);
 	printf("\n%10s  %10s  %10s  %13s  %11s\n", "threshold", "time share", "test share",
 	       "change recall", "test recall");
 	for (size_t i = 0; i < e->ncurve; i++)
@@ -190,8 +195,11 @@ static void print_json(const struct impact_eval *e, const struct impact_eval_opt
 	       e->stated_failing - e->stated_caught, e->worst_bound,
 	       !e->stated_runs ? "null" : e->bound_held ? "true" : "false");
 	printf("  \"runs_with_change\": %zu,\n  \"runs_with_lineage\": %zu,\n  \"audit_results\": %zu,\n"
-	       "  \"audit_failures\": %zu,\n  \"curve\": [", e->runs_with_change, e->runs_with_lineage,
+	       "  \"audit_failures\": %zu,\n", e->runs_with_change, e->runs_with_lineage,
 	       e->audit_results, e->audit_failures);
+	printf("  \"audit_runs\": %zu,\n  \"audit_runs_dropped\": %zu,\n"
+	       "  \"calibration_test_full\": %zu,\n  \"calibration_test_audit\": %zu,\n  \"curve\": [",
+	       e->audit_runs, e->audit_dropped, e->calib_full, e->calib_audit);
 	for (size_t i = 0; i < e->ncurve; i++)
 		printf("%s\n    {\"threshold\":%.17g,\"time_share\":%.17g,\"test_share\":%.17g,"
 		       "\"change_recall\":%.17g,\"test_recall\":%.17g}", i ? "," : "",

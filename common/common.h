@@ -192,6 +192,12 @@ struct gi_hasher *gi_hasher_new(void);
 void gi_hasher_update(struct gi_hasher *h, const void *data, size_t len);
 uint64_t gi_hasher_digest(const struct gi_hasher *h);
 void gi_hasher_free(struct gi_hasher *h);
+/*
+ * A uniform number in [0, 1) from a seed and a test id: the audit sample's
+ * coin (heads when below the share).  It depends on nothing else, so select
+ * draws it and record, sync and the replay recompute it alike.
+ */
+double gi_coin(uint64_t seed, const char *id);
 /* Write a 64-bit value as 16 lowercase hex digits plus NUL into out[17]. */
 void gi_hex64(uint64_t v, char out[17]);
 

@@ -271,6 +271,16 @@ void gi_hex64(uint64_t v, char out[17])
 	out[16] = '\0';
 }
 
+double gi_coin(uint64_t seed, const char *id)
+{
+	uint64_t h = gi_hash64(id, strlen(id)) ^ (seed * 0x9E3779B97F4A7C15ULL);
+
+	h ^= h >> 30, h *= 0xBF58476D1CE4E5B9ULL;
+	h ^= h >> 27, h *= 0x94D049BB133111EBULL;
+	h ^= h >> 31;
+	return (double)(h >> 11) / 9007199254740992.0;
+}
+
 int64_t gi_unix_now(void)
 {
 	return (int64_t)time(NULL);

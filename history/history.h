@@ -214,8 +214,12 @@ void history_stats_release(struct history_stats *st);
  * per line, one line per run, keys sorted:
  *   {"commit":"<40 hex>","full":0,"impact":1,"kind":"ci","run":"<key>",
  *    "time":<unix s>,"tests":{"<test id>":[<outcome>,<seconds|null>,<audit 0|1>]}}
+ * and, for a run of a selection that drew an audit sample, a member
+ *    "audit":{"share":F,"seed":"<16 hex>","expect":["<listed test with a heads coin>",...]}
+ * (optional: older notes without it read as runs without a sample).
  * Notes merge by union: runs by key, tests by id, two outcomes of one test
- * with history_outcome_merge(), the longer duration, the earlier time.
+ * with history_outcome_merge(), the longer duration, the earlier time; the
+ * first audit sample a run was linked to stays.
  */
 #define HISTORY_NOTE_VERSION 1
 #define HISTORY_NOTE_MAX ((size_t)256 << 20) /* largest note text written */

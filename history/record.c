@@ -4,7 +4,9 @@
  * (reading each file a second time, so memory stays flat), merging a test
  * seen more than once in the run (flaky when it both passed and failed).
  * Tests the latest selection for the commit added as audit samples are
- * stored as audit results.
+ * stored as audit results, and a new run keeps that selection's audit
+ * sample (share, seed and the listed tests whose coin is heads), so that
+ * its heads failures can calibrate the guarantee (impact/predict.c).
  */
 #include <time.h>
 
@@ -112,6 +114,34 @@ static char *source_names(const char *const *files, size_t n)
 	return gi_buf_detach(&b, NULL);
 }
 
+/*
+ * Link a new run to the audit sample of the latest selection for its
+ * commit: the listed names whose coin is heads must all report a result
+ * for the run's heads failures to count.  Nothing without a sample.
+ */
+static int link_audit(struct store *s, const struct store_run *run)
+{
+	struct gi_strvec listed = GI_STRVEC_INIT, expect = GI_STRVEC_INIT;
+	double share = 0;
+	uint64_t seed = 0;
+	int err = store_selection_audit_link(s, run->commit, &share, &seed, &listed);
+
+	if (err == GI_ENOTFOUND) {
+		gi_error_clear();
+		err = 0;
+	}
+	if (err || !(share > 0) || run->full)
+		goto done;
+	for (size_t i = 0; i < listed.nr; i++)
+		if (gi_coin(seed, listed.v[i]) < share)
+			gi_strvec_push(&expect, listed.v[i]);
+	err = store_run_set_audit(s, run->id, share, seed, &expect);
+done:
+	gi_strvec_clear(&listed);
+	gi_strvec_clear(&expect);
+	return err;
+}
+
 /* Find the run or add it.  A run id reused for another commit is refused. */
 static int open_run(struct store *s, const struct history_record_opts *o, const char *key,
 		    const char *const *files, size_t nfiles, struct store_run *run)
@@ -134,7 +164,7 @@ static int open_run(struct store *s, const struct history_record_opts *o, const 
 	source = source_names(files, nfiles);
 	err = store_run_add(s, key, run, source);
 	free(source);
-	return err;
+	return err ? err : link_audit(s, run);
 }
 
 /* Second pass over one file: its results into the run, unless already there. */
@@ -178,6 +208,8 @@ static int write_run(struct store *s, const struct history_record_opts *o,
 	for (size_t i = 0; i < nfiles && !err; i++)
 		err = write_file(&w, files[i], hashes[i], res);
 	res->cases = w.cases;
+	if (!err)
+		err = store_run_audit_refresh(s, run.id);
 	if (!err)
 		err = store_run_outcomes(s, run.id, res->by_outcome, HISTORY_NOUTCOMES);
 	for (int i = 0; !err && i < HISTORY_NOUTCOMES; i++)

@@ -78,6 +78,31 @@ static const char *check_result(const char *name, json_t *t)
 	return NULL;
 }
 
+/*
+ * NULL when `a` (a run's optional "audit" member) is a valid audit sample
+ * {"share": (0, 1], "seed": "<16 hex>", "expect": [test id, ...]}, else why not.
+ */
+static const char *check_audit(json_t *a)
+{
+	json_t *share = json_object_get(a, "share"), *expect = json_object_get(a, "expect"), *v;
+	const char *seed = json_string_value(json_object_get(a, "seed"));
+	size_t i;
+
+	if (!json_is_object(a) || !json_is_number(share) || !(json_number_value(share) > 0) ||
+	    json_number_value(share) > 1)
+		return "the audit sample has no share in (0, 1]";
+	if (!seed || strlen(seed) != 16 || strspn(seed, "0123456789abcdef") != 16)
+		return "the audit sample's seed is not 16 hex digits";
+	if (!json_is_array(expect))
+		return "the audit sample has no expected tests";
+	json_array_foreach(expect, i, v)
+		if (!json_is_string(v) || !json_string_length(v) ||
+		    json_string_length(v) > HISTORY_MAX_NAME || strlen(json_string_value(v)) !=
+		    json_string_length(v))
+			return "an expected test of the audit sample is not a test id";
+	return NULL;
+}
+
 /* NULL when `run` is a valid version-1 run of `commit`, else why not (static text). */
 static const char *check_run(json_t *run, const char *commit, char *why, size_t whysize)
 {
@@ -103,6 +128,8 @@ static const char *check_run(json_t *run, const char *commit, char *why, size_t 
 	json_object_foreach(tests, name, t)
 		if ((bad = check_result(name, t)))
 			return bad;
+	if (json_object_get(run, "audit"))
+		return check_audit(json_object_get(run, "audit"));
 	return NULL;
 }
 
@@ -141,6 +168,8 @@ static void merge_run(json_t *runs, json_t *run)
 	}
 	if (json_integer_value(json_object_get(run, "full")))
 		json_object_set_new(old, "full", json_integer(1));
+	if (!json_object_get(old, "audit") && json_object_get(run, "audit"))
+		json_object_set(old, "audit", json_object_get(run, "audit")); /* the first link stays */
 	if (json_integer_value(json_object_get(run, "time")) <
 	    json_integer_value(json_object_get(old, "time")))
 		json_object_set(old, "time", json_object_get(run, "time"));
@@ -213,11 +242,33 @@ struct store_reader {
 	char key[256 + 41]; /* commit and run key of `run` */
 };
 
+/* The run's audit sample as a note member, or NULL when it has none. */
+static json_t *audit_json(const struct store_sync_row *row)
+{
+	json_t *expect;
+	char seed[17];
+
+	if (!(row->audit_share > 0 && row->audit_share <= 1))
+		return NULL;
+	expect = json_array();
+	for (size_t at = 0; at < row->audit_expect_len; at += strlen(row->audit_expect + at) + 1)
+		json_array_append_new(expect, json_stringn(row->audit_expect + at,
+				      strnlen(row->audit_expect + at, row->audit_expect_len - at)));
+	gi_hex64(row->audit_seed, seed);
+	return json_pack("{s:f, s:s, s:o}", "share", row->audit_share, "seed", seed, "expect", expect);
+}
+
 static json_t *new_run(const struct store_sync_row *row)
 {
-	return json_pack("{s:i, s:s, s:s, s:I, s:s, s:i, s:{}}", "impact", HISTORY_NOTE_VERSION,
-			 "run", row->run_key, "commit", row->commit, "time", (json_int_t)row->time,
-			 "kind", valid_kind(row->kind) ? row->kind : "ci", "full", !!row->full, "tests");
+	json_t *run = json_pack("{s:i, s:s, s:s, s:I, s:s, s:i, s:{}}", "impact", HISTORY_NOTE_VERSION,
+				"run", row->run_key, "commit", row->commit, "time",
+				(json_int_t)row->time, "kind", valid_kind(row->kind) ? row->kind : "ci",
+				"full", !!row->full, "tests");
+	json_t *audit = audit_json(row);
+
+	if (audit)
+		json_object_set_new(run, "audit", audit);
+	return run;
 }
 
 static int read_row(void *data, const struct store_sync_row *row)
@@ -358,6 +409,32 @@ static int import_open_run(struct store *s, json_t *run, const char *commit, str
 	return store_run_add(s, key, out, "git notes");
 }
 
+/* A run without an audit sample in the store takes the note's (checked). */
+static int import_audit(struct store *s, const struct store_run *run, json_t *a)
+{
+	json_t *expect = json_object_get(a, "expect"), *v;
+	struct gi_buf b;
+	uint64_t seed = 0;
+	size_t i;
+	int err = 0;
+
+	if (!a || run->audit_share > 0)
+		return 0;
+	for (const char *p = json_string_value(json_object_get(a, "seed")); *p; p++)
+		seed = seed << 4 | (uint64_t)(*p <= '9' ? *p - '0' : *p - 'a' + 10);
+	gi_buf_init(&b, (size_t)64 << 20);
+	json_array_foreach(expect, i, v)
+		if (!err)
+			err = gi_buf_add(&b, json_string_value(v), json_string_length(v) + 1);
+	if (err)
+		err = gi_error_setc(GI_ELIMIT, "the audit sample of run '%s' is too large", run->commit);
+	else
+		err = store_run_set_audit_packed(s, run->id, json_number_value(json_object_get(a, "share")),
+						 seed, b.ptr, b.len);
+	gi_buf_release(&b);
+	return err;
+}
+
 static int import_result(struct store *s, const struct store_run *run, const char *name,
 			 json_t *t, struct history_import_result *res)
 {
@@ -393,11 +470,13 @@ static int import_commit(struct store *s, const char *commit, json_t *entry,
 	json_object_foreach(json_object_get(entry, "runs"), key, r) {
 		if ((err = import_open_run(s, r, commit, &run, res)) > 0)
 			continue;
-		if (err)
+		if (err || (err = import_audit(s, &run, json_object_get(r, "audit"))))
 			return err;
 		json_object_foreach(json_object_get(r, "tests"), name, t)
 			if ((err = import_result(s, &run, name, t, res)))
 				return err;
+		if ((err = store_run_audit_refresh(s, run.id)))
+			return err;
 	}
 	return 0;
 }

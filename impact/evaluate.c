@@ -215,6 +215,10 @@ int impact_evaluate(struct store *s, const struct impact_eval_opts *o, struct im
 		goto done;
 	out->runs_with_change = rp.hist.runs_with_change;
 	out->runs_with_lineage = rp.hist.runs_with_lineage;
+	out->audit_runs = rp.hist.audit_runs;
+	out->audit_dropped = rp.hist.audit_dropped;
+	out->calib_audit = rp.ntest_audit;
+	out->calib_full = rp.ntest_values - rp.ntest_audit;
 	impact_replay_release(&rp);
 	build_curve(&ev);
 	out->bound_held = (double)(out->stated_failing - out->stated_caught) <=

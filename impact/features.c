@@ -53,6 +53,13 @@ static int add_run(void *data, const struct store_run *run)
 	r->id = run->id;
 	r->time = run->time;
 	r->full = run->full;
+	r->audit_share = run->audit_share;
+	r->audit_seed = run->audit_seed;
+	r->audit_values = run->audit_values;
+	if (!run->full && run->audit_share > 0) {
+		h->audit_runs++;
+		h->audit_dropped += run->audit_values < 0;
+	}
 	memcpy(r->commit, run->commit, sizeof(r->commit));
 	return 0;
 }

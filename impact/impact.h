@@ -319,6 +319,10 @@ struct impact_eval {
 	size_t runs_with_change;   /* runs whose commit's diff is stored (token, co-failure features) */
 	size_t runs_with_lineage;  /* full runs whose commit's graph selection is stored */
 	size_t audit_results, audit_failures;
+	size_t audit_runs;         /* runs (not full) that ran a selection with an audit sample */
+	size_t audit_dropped;      /* of those: a heads test reported no result, so no values */
+	size_t calib_full;         /* test-level calibration values from full runs */
+	size_t calib_audit;        /* and from audit samples (heads failures of audit_runs) */
 	struct impact_eval_point *curve;
 	size_t ncurve;
 };

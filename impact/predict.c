@@ -2,7 +2,7 @@
  * predict.c - the scoring model over the recorded history: replay every
  * run in time order, scoring its tests with the model as it stood before
  * the run (the conformal calibration values come from full runs with real
- * failures), then fold the run into the model (an incremental logistic
+ * failures, and at test level from audited runs too), then fold the run into the model (an incremental logistic
  * update, flaky failures down-weighted) and into the per-test state.
  */
 #include <math.h>
@@ -105,6 +105,43 @@ static void calibrate(struct impact_replay *rp, const struct impact_hrun *run, c
 		push_value(&rp->change_values, &rp->nchange_values, &rp->change_alloc, need);
 }
 
+/*
+ * Test-level values from an audited run.  The audit coin of a test is a
+ * hash of the selection's seed and the test id (gi_coin), so it is
+ * independent of the test's outcome and score.  Hence the run's real
+ * failures whose coin is heads -- selected tests with a heads coin as well
+ * as the skipped ones the sample drew -- are a Bernoulli(F) subsample of
+ * all the failures the run would have shown had every test run, whatever
+ * the selection was: each failure is in it with probability F, independently
+ * of its value.  Their values therefore have the distribution of a full
+ * run's failing tests, and are calibration values under the same
+ * exchangeability the full runs' values rest on.  Taking every selected
+ * failure instead would favour high scores (the selection ran them because
+ * they scored high) and understate misses.  This holds only if no heads
+ * failure went unseen: record keeps the listed tests with a heads coin and
+ * a run where one of them reported no result gives nothing
+ * (audit_values < 0).  A full run counts whole above, not here.  At change
+ * level a subsample cannot give the highest value over all of a run's
+ * failures, so only full runs count there.
+ */
+static void calibrate_audit(struct impact_replay *rp, const struct impact_hrun *run,
+			    const double *value)
+{
+	const struct impact_hist *h = &rp->hist;
+
+	if (run->full || !(run->audit_share > 0) || run->audit_values < 0)
+		return;
+	for (size_t i = 0; i < run->nr; i++) {
+		const struct impact_hres *r = &h->res[run->first + i];
+
+		if (!impact_failed(r->outcome) ||
+		    !(gi_coin(run->audit_seed, h->names[r->test]) < run->audit_share))
+			continue;
+		push_value(&rp->test_values, &rp->ntest_values, &rp->test_alloc, value[i]);
+		rp->ntest_audit++;
+	}
+}
+
 /* One incremental update of the model with the run's results. */
 static int train(struct impact_replay *rp, const struct impact_hrun *run,
 		 struct selector_example *ex)
@@ -170,6 +207,7 @@ int impact_replay_history(struct store *s, struct impact_replay *rp, impact_repl
 		if (fn && (err = fn(data, rp, run, value)))
 			goto done;
 		calibrate(rp, run, value);
+		calibrate_audit(rp, run, value);
 		if ((err = train(rp, run, ex)))
 			goto done;
 		impact_states_update(rp->st, &rp->hist, run);
@@ -185,12 +223,24 @@ done:
 int impact_replay_guarantee(const struct impact_replay *rp, double recall, double confidence,
 			    int level_test, struct selector_guarantee *g)
 {
+	int err;
+
 	g->level_test = level_test;
-	if (level_test)
-		return selector_guarantee_compute(rp->test_values, rp->ntest_values, recall,
+	if (!level_test)
+		return selector_guarantee_compute(rp->change_values, rp->nchange_values, recall,
 						  confidence, g);
-	return selector_guarantee_compute(rp->change_values, rp->nchange_values, recall,
-					  confidence, g);
+	err = selector_guarantee_compute(rp->test_values, rp->ntest_values, recall, confidence, g);
+	g->audit_values = rp->ntest_audit;
+	return err;
+}
+
+/* " (F from full runs, A from audit samples)" when some of n came from audit samples. */
+static const char *origin(char *buf, size_t size, size_t n, size_t audit)
+{
+	if (!audit)
+		return "";
+	snprintf(buf, size, " (%zu from full runs, %zu from audit samples)", n - audit, audit);
+	return buf;
 }
 
 /* Path and token hashes of the change being selected for. */
@@ -256,43 +306,50 @@ static double budget_threshold(const struct selector_result *r)
 
 static void note_stated(struct impact_selection *sel, const struct selector_guarantee *g)
 {
+	char buf[96];
+
 	gi_strvec_pushf(&sel->notes,
 			"guarantee: at most %.4g of failing %ss slip through, at confidence %g, "
-			"from %zu calibration runs (threshold %.4g, %zu calibration misses)",
+			"from %zu calibration runs%s (threshold %.4g, %zu calibration misses)",
 			g->bound, g->level_test ? "test" : "change", g->confidence, g->runs,
-			g->threshold, g->misses);
+			origin(buf, sizeof(buf), g->runs, g->audit_values), g->threshold, g->misses);
 }
 
 /* No threshold meets the target: the safe set, or (forced) the empirical threshold. */
 /* The note of a selection that states no bound: the safe set runs. */
 static void note_none_stated(struct impact_selection *sel, const struct impact_select_opts *o,
-			     size_t have, size_t more)
+			     size_t have, size_t audit, size_t more)
 {
+	char buf[96];
+
 	gi_strvec_pushf(&sel->notes,
-			"guarantee: none stated: %zu calibration runs, recall %g at confidence %g "
-			"needs %zu more; the safe set runs", have, o->recall, o->confidence, more);
+			"guarantee: none stated: %zu calibration runs%s, recall %g at confidence %g "
+			"needs %zu more; the safe set runs", have, origin(buf, sizeof(buf), have, audit),
+			o->recall, o->confidence, more);
 }
 
 static void unstated(const struct impact_replay *rp, const struct impact_select_opts *o,
 		     struct impact_selection *sel)
 {
 	struct selector_guarantee *g = &sel->result.guarantee;
-	size_t need = g->runs_needed, n;
+	size_t need = g->runs_needed, n, audit = o->level_test ? rp->ntest_audit : 0;
 	const double *v;
+	char buf[96];
 
 	values_of(rp, o->level_test, &v, &n);
 	if (o->mode != IMPACT_MODE_PREDICTIVE) {
-		note_none_stated(sel, o, n, need);
+		note_none_stated(sel, o, n, audit, need);
 		return;
 	}
 	selector_guarantee_at(v, n, selector_threshold_empirical(v, n, o->recall), o->confidence, g);
 	g->stated = 0;
 	g->runs_needed = need;
+	g->audit_values = audit;
 	selector_apply_threshold(&sel->result, g->threshold);
 	gi_strvec_pushf(&sel->notes,
 			"guarantee: --mode predictive without the target: bound %.4g at confidence %g "
-			"from %zu calibration runs (recall %g needs %zu more)",
-			g->bound, o->confidence, n, o->recall, need);
+			"from %zu calibration runs%s (recall %g needs %zu more)",
+			g->bound, o->confidence, n, origin(buf, sizeof(buf), n, audit), o->recall, need);
 }
 
 /*
@@ -304,11 +361,11 @@ static int cannot_state(struct store *store, const struct impact_select_opts *o,
 			struct impact_selection *sel, int *err)
 {
 	struct selector_guarantee *g = &sel->result.guarantee;
-	size_t have = 0, need;
+	size_t have = 0, audit = 0, need;
 
 	if (o->mode != IMPACT_MODE_AUTO || o->budget > 0)
 		return 0;
-	if ((*err = store_calibration_count(store, o->level_test, &have)))
+	if ((*err = store_calibration_count(store, o->level_test, &have, &audit)))
 		return 1;
 	need = selector_runs_needed(o->recall, o->confidence);
 	if (have >= need)
@@ -316,8 +373,9 @@ static int cannot_state(struct store *store, const struct impact_select_opts *o,
 	g->stated = 0;
 	g->bound = 1;
 	g->runs = have;
+	g->audit_values = audit;
 	g->runs_needed = need - have;
-	note_none_stated(sel, o, have, need - have);
+	note_none_stated(sel, o, have, audit, need - have);
 	return 1;
 }
 
@@ -336,15 +394,19 @@ int impact_predict(struct store *store, const struct impact_select_opts *o,
 	if ((err = impact_replay_guarantee(&rp, o->recall, o->confidence, o->level_test, g)))
 		goto done;
 	if (o->budget > 0) {
+		size_t n, audit = o->level_test ? rp.ntest_audit : 0;
 		const double *v;
-		size_t n;
+		char buf[96];
 
 		if ((err = selector_budget(&sel->result, o->budget)))
 			goto done;
+
 		values_of(&rp, o->level_test, &v, &n);
 		selector_guarantee_at(v, n, budget_threshold(&sel->result), o->confidence, g);
+		g->audit_values = audit;
 		gi_strvec_pushf(&sel->notes, "guarantee: within the budget, bound %.4g at confidence %g "
-				"from %zu calibration runs", g->bound, o->confidence, n);
+				"from %zu calibration runs%s", g->bound, o->confidence, n,
+				origin(buf, sizeof(buf), n, audit));
 	} else if (g->stated) {
 		selector_apply_threshold(&sel->result, g->threshold);
 		note_stated(sel, g);

@@ -32,6 +32,9 @@ struct impact_hrun {
 	size_t ntokens;
 	int have_change;    /* 1: the commit's diff is stored */
 	int have_lineage;   /* 1: the graph's safe set of the commit is stored */
+	double audit_share; /* the audit sample of the selection it ran (F); 0: none */
+	uint64_t audit_seed;
+	long audit_values;  /* -1: a heads test reported no result; else its heads failures */
 };
 
 /* The whole recorded history (every run, every result). */
@@ -48,6 +51,8 @@ struct impact_hist {
 	size_t nres;
 	size_t runs_with_change;
 	size_t runs_with_lineage; /* full runs with the graph's safe set stored */
+	size_t audit_runs;        /* runs (not full) with an audit sample */
+	size_t audit_dropped;     /* of those: a heads test reported no result */
 };
 
 /* What is known of one test before a run: updated after each run. */
@@ -110,8 +115,9 @@ struct impact_replay {
 	struct selector_model model;    /* trained on every run replayed */
 	double *change_values;          /* per full run with real failures: the score it needed */
 	size_t nchange_values, change_alloc;
-	double *test_values;            /* per real failure in a full run: its score */
-	size_t ntest_values, test_alloc;
+	double *test_values;            /* per real failure in a full run, or with a heads */
+	size_t ntest_values, test_alloc; /* coin in an audited run: its score */
+	size_t ntest_audit;             /* of test_values: from audit samples */
 	size_t full_runs;
 };
 

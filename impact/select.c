@@ -335,6 +335,8 @@ int impact_selection_save(struct store *store, const struct impact_select_opts *
 	row.confidence = r->guarantee.confidence;
 	row.bound = r->guarantee.stated ? r->guarantee.bound : -1;
 	row.calib_runs = (long)r->guarantee.runs;
+	row.audit_share = opts->audit;
+	row.audit_seed = audit_seed(opts, &sel->cs);
 	for (size_t i = 0; i < r->nr && n < r->nselected; i++) {
 		if (!r->v[i].selected)
 			continue;

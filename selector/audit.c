@@ -7,17 +7,6 @@
  */
 #include "selector.h"
 
-/* A uniform number in [0, 1) from the seed and the id. */
-static double draw(unsigned long long seed, const char *id)
-{
-	uint64_t h = gi_hash64(id, strlen(id)) ^ (seed * 0x9E3779B97F4A7C15ULL);
-
-	h ^= h >> 30, h *= 0xBF58476D1CE4E5B9ULL;
-	h ^= h >> 27, h *= 0x94D049BB133111EBULL;
-	h ^= h >> 31;
-	return (double)(h >> 11) / 9007199254740992.0;
-}
-
 int selector_audit(struct selector_result *r, double share, unsigned long long seed)
 {
 	size_t n = 0;
@@ -27,7 +16,7 @@ int selector_audit(struct selector_result *r, double share, unsigned long long s
 	for (size_t i = 0; i < r->nr; i++) {
 		struct selector_test *t = &r->v[i];
 
-		if (!t->selected && draw(seed, t->id) < share) {
+		if (!t->selected && gi_coin(seed, t->id) < share) {
 			selector_test_select(t, SELECTOR_AUDIT);
 			n++;
 		}

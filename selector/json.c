@@ -82,6 +82,8 @@ static json_t *guarantee_json(const struct selector_guarantee *g)
 	json_object_set_new(o, "bound", jnum(g->bound, 0));
 	json_object_set_new(o, "misses", json_integer((json_int_t)g->misses));
 	json_object_set_new(o, "calibration_runs", json_integer((json_int_t)g->runs));
+	json_object_set_new(o, "calibration_full", json_integer((json_int_t)(g->runs - g->audit_values)));
+	json_object_set_new(o, "calibration_audit", json_integer((json_int_t)g->audit_values));
 	json_object_set_new(o, "runs_needed", json_integer((json_int_t)g->runs_needed));
 	return o;
 }

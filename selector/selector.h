@@ -57,6 +57,7 @@ struct selector_guarantee {
 	double bound;         /* achieved upper bound on P(miss), at confidence C; 1 if none */
 	size_t misses;        /* calibration values below the threshold */
 	size_t runs;          /* calibration values used */
+	size_t audit_values;  /* of runs: test-level values from audit samples */
 	size_t runs_needed;   /* more calibration values the guarantee needs (0 when stated) */
 };
 

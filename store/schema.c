@@ -152,6 +152,23 @@ const char *const store_migrations[] = {
 	"  test_id INTEGER PRIMARY KEY REFERENCES tests(id),"
 	"  durations BLOB NOT NULL"         /* (time, run, seconds) triples, oldest first */
 	");",
+
+	/*
+	 * 3 -> 4: the audit sample behind each selection (share F and the seed
+	 * of its coin), and on each run the sample of the selection it ran
+	 * (kept at record time, carried by sync), so that the replay can
+	 * recompute every result's coin: a run's failing tests whose coin is
+	 * heads are a uniform F-subsample of its failures (impact/predict.c).
+	 */
+	"ALTER TABLE selections ADD COLUMN audit_share REAL NOT NULL DEFAULT 0;"
+	"ALTER TABLE selections ADD COLUMN audit_seed INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN audit_share REAL NOT NULL DEFAULT 0;" /* 0: no sample */
+	"ALTER TABLE runs ADD COLUMN audit_seed INTEGER NOT NULL DEFAULT 0;"
+	/* the tests the selection listed whose coin is heads, NUL-terminated names */
+	"ALTER TABLE runs ADD COLUMN audit_expect BLOB;"
+	/* -1: a test of audit_expect has no result; n >= 0: every one has, and n real
+	 * failures have heads (the run's test-level calibration values); NULL: no sample */
+	"ALTER TABLE runs ADD COLUMN audit_values INTEGER;",
 };
 
 const int store_nmigrations = (int)GI_ARRAY_SIZE(store_migrations);

@@ -156,6 +156,10 @@ struct store_run {
 	int64_t time;    /* unix seconds */
 	int full;        /* 1: every test ran */
 	char kind[16];   /* ci, hook, audit, full */
+	/* the audit sample of the selection it ran (store_run_set_audit) */
+	double audit_share;  /* F; 0: none known */
+	uint64_t audit_seed;
+	long audit_values;   /* -1: a heads test has no result; else heads real failures */
 };
 
 /* Find the run keyed `key`.  0 (fills *out), GI_ENOTFOUND, or GI_ERROR. */
@@ -298,6 +302,10 @@ struct store_sync_row {
 	int outcome;
 	double duration;     /* negative when unknown */
 	int audit;
+	double audit_share;  /* the run's audit sample (store_run_set_audit); 0: none */
+	uint64_t audit_seed;
+	const char *audit_expect; /* NUL-terminated names, audit_expect_len bytes in all */
+	size_t audit_expect_len;
 };
 
 /*
@@ -321,6 +329,8 @@ struct store_selection {
 	unsigned kinds;        /* impact kind bits of the change */
 	double recall, confidence, bound; /* the guarantee; bound < 0: none stated */
 	long calib_runs;
+	double audit_share;    /* the audit sample's share F; 0: none drawn */
+	uint64_t audit_seed;   /* the seed of its coin (gi_coin) */
 };
 
 /* One selected test of a selection. */
@@ -571,9 +581,48 @@ int store_run_results_each(struct store *s,
 int store_selection_audit_tests(struct store *s, const char *head_oid, struct gi_strvec *out);
 
 /*
- * How many calibration values the recorded full runs give: full runs with
- * a real failure (fail or error), or with level_test their failing results.
+ * How many calibration values the history gives: full runs with a real
+ * failure (fail or error), or with level_test their failing results plus
+ * the audit values of the other runs (store_run_audit_refresh).  *audit
+ * (may be NULL) gets how many of *out are audit values.
  */
-int store_calibration_count(struct store *s, int level_test, size_t *out);
+int store_calibration_count(struct store *s, int level_test, size_t *out, size_t *audit);
+
+/* ---- audit samples (store_audit.c) ------------------------------------ */
+
+/*
+ * The audit sample of the latest selection made for head commit
+ * `head_oid`: its share (0 when it drew none), the seed of its coin, and
+ * every name it listed appended to `listed` (sorted).  GI_ENOTFOUND when
+ * no selection was made there.
+ */
+int store_selection_audit_link(struct store *s, const char *head_oid, double *share,
+			       uint64_t *seed, struct gi_strvec *listed);
+
+/*
+ * Link run `run` to an audit sample (inside a transaction): its share,
+ * seed and the listed names whose coin is heads (`expect`, any order).
+ */
+int store_run_set_audit(struct store *s, int64_t run, double share, uint64_t seed,
+			const struct gi_strvec *expect);
+
+/*
+ * The same from a packed list of NUL-terminated names (`len` bytes in all,
+ * as store_sync_row.audit_expect holds it).
+ */
+int store_run_set_audit_packed(struct store *s, int64_t run, double share, uint64_t seed,
+			       const char *expect, size_t len);
+
+/*
+ * Recompute the audit values of run `run` after its results changed
+ * (inside a transaction): -1 when a name of its audit_expect has no result
+ * (a result of the name, or of a test "name::..." for a test file; a
+ * skipped test counts as reported), else how many of its real failures have
+ * a heads coin.  Nothing for a run without an audit sample.
+ */
+int store_run_audit_refresh(struct store *s, int64_t run);
+
+/* How many runs (not full) have an audit sample, and how many of them miss a heads result. */
+int store_audit_runs(struct store *s, size_t *runs, size_t *dropped);
 
 #endif

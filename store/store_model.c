@@ -9,8 +9,8 @@
 int store_runs_each(struct store *s, int (*fn)(void *data, const struct store_run *run),
 		    void *data)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT id, commit_oid, time, full, kind FROM runs "
-					 "ORDER BY time, id");
+	sqlite3_stmt *st = store_stmt(s, "SELECT id, commit_oid, time, full, kind, audit_share, "
+					 "audit_seed, coalesce(audit_values, -1) FROM runs ORDER BY time, id");
 	struct store_run run;
 	int rc = SQLITE_DONE, err = 0;
 
@@ -24,6 +24,9 @@ int store_runs_each(struct store *s, int (*fn)(void *data, const struct store_ru
 		run.time = sqlite3_column_int64(st, 2);
 		run.full = sqlite3_column_int(st, 3);
 		snprintf(run.kind, sizeof(run.kind), "%s", k ? (const char *)k : "");
+		run.audit_share = sqlite3_column_double(st, 5);
+		run.audit_seed = (uint64_t)sqlite3_column_int64(st, 6);
+		run.audit_values = (long)sqlite3_column_int64(st, 7);
 		err = fn(data, &run);
 	}
 	if (!err && rc != SQLITE_DONE)
@@ -76,13 +79,10 @@ int store_selection_audit_tests(struct store *s, const char *head_oid, struct gi
 	return 0;
 }
 
-int store_calibration_count(struct store *s, int level_test, size_t *out)
+/* One count(*)-like number from `sql`, into *out. */
+static int count_one(struct store *s, const char *sql, size_t *out)
 {
-	sqlite3_stmt *st = level_test
-		? store_stmt(s, "SELECT count(*) FROM runs r JOIN results x ON x.run_id = r.id "
-				"WHERE r.full = 1 AND x.outcome IN (1, 2)")
-		: store_stmt(s, "SELECT count(*) FROM runs r WHERE r.full = 1 AND EXISTS "
-				"(SELECT 1 FROM results x WHERE x.run_id = r.id AND x.outcome IN (1, 2))");
+	sqlite3_stmt *st = store_stmt(s, sql);
 	int rc;
 
 	if (!st)
@@ -93,5 +93,27 @@ int store_calibration_count(struct store *s, int level_test, size_t *out)
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
 		return store_sqlerr(s, "counting calibration runs");
+	return 0;
+}
+
+int store_calibration_count(struct store *s, int level_test, size_t *out, size_t *audit)
+{
+	size_t full = 0, sample = 0;
+	int err;
+
+	if (level_test)
+		err = count_one(s, "SELECT count(*) FROM runs r JOIN results x ON x.run_id = r.id "
+				   "WHERE r.full = 1 AND x.outcome IN (1, 2)", &full) ||
+		      count_one(s, "SELECT coalesce(sum(audit_values), 0) FROM runs "
+				   "WHERE full = 0 AND audit_share > 0 AND audit_values > 0", &sample);
+	else
+		err = count_one(s, "SELECT count(*) FROM runs r WHERE r.full = 1 AND EXISTS "
+				   "(SELECT 1 FROM results x WHERE x.run_id = r.id AND x.outcome IN (1, 2))",
+				&full);
+	if (err)
+		return GI_ERROR;
+	*out = full + sample;
+	if (audit)
+		*audit = sample;
 	return 0;
 }

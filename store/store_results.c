@@ -13,8 +13,8 @@ static void copy_text(char *dst, size_t size, const unsigned char *src)
 
 int store_run_find(struct store *s, const char *key, struct store_run *out)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT id, commit_oid, time, full, kind FROM runs "
-					 "WHERE run_key = ?1");
+	sqlite3_stmt *st = store_stmt(s, "SELECT id, commit_oid, time, full, kind, audit_share, "
+					 "audit_seed, coalesce(audit_values, -1) FROM runs WHERE run_key = ?1");
 	int rc;
 
 	if (!st)
@@ -27,6 +27,9 @@ int store_run_find(struct store *s, const char *key, struct store_run *out)
 		out->time = sqlite3_column_int64(st, 2);
 		out->full = sqlite3_column_int(st, 3);
 		copy_text(out->kind, sizeof(out->kind), sqlite3_column_text(st, 4));
+		out->audit_share = sqlite3_column_double(st, 5);
+		out->audit_seed = (uint64_t)sqlite3_column_int64(st, 6);
+		out->audit_values = (long)sqlite3_column_int64(st, 7);
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)

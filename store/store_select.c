@@ -24,8 +24,8 @@ static int insert_selection(struct store *s, const struct store_selection *sel, 
 {
 	sqlite3_stmt *st = store_stmt(s,
 		"INSERT INTO selections(time, head_oid, base_oid, mode, fallback, total, selected,"
-		" est_total, est_selected, kinds, recall, confidence, bound, calib_runs)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+		" est_total, est_selected, kinds, recall, confidence, bound, calib_runs, audit_share,"
+		" audit_seed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
 
 	if (!st)
 		return GI_ERROR;
@@ -43,6 +43,8 @@ static int insert_selection(struct store *s, const struct store_selection *sel, 
 	sqlite3_bind_double(st, 12, sel->confidence);
 	bind_opt_double(st, 13, sel->bound);
 	sqlite3_bind_int64(st, 14, sel->calib_runs);
+	sqlite3_bind_double(st, 15, sel->audit_share);
+	sqlite3_bind_int64(st, 16, (sqlite3_int64)sel->audit_seed);
 	if (store_step_done(s, st, "storing a selection"))
 		return GI_ERROR;
 	*id = sqlite3_last_insert_rowid(s->db);

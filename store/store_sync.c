@@ -16,6 +16,10 @@ static void fill_row(sqlite3_stmt *st, struct store_sync_row *row)
 	row->outcome = sqlite3_column_int(st, 6);
 	row->duration = sqlite3_column_type(st, 7) == SQLITE_NULL ? -1 : sqlite3_column_double(st, 7);
 	row->audit = sqlite3_column_int(st, 8);
+	row->audit_share = sqlite3_column_double(st, 9);
+	row->audit_seed = (uint64_t)sqlite3_column_int64(st, 10);
+	row->audit_expect = sqlite3_column_blob(st, 11);
+	row->audit_expect_len = (size_t)sqlite3_column_bytes(st, 11);
 }
 
 int store_sync_each(struct store *s, int (*fn)(void *data, const struct store_sync_row *row),
@@ -23,7 +27,7 @@ int store_sync_each(struct store *s, int (*fn)(void *data, const struct store_sy
 {
 	sqlite3_stmt *st = store_stmt(s,
 		"SELECT r.commit_oid, r.run_key, r.time, r.full, r.kind, t.name, "
-		"       x.outcome, x.duration, x.audit "
+		"       x.outcome, x.duration, x.audit, r.audit_share, r.audit_seed, r.audit_expect "
 		"FROM runs r LEFT JOIN results x ON x.run_id = r.id "
 		"LEFT JOIN tests t ON t.id = x.test_id "
 		"ORDER BY r.commit_oid, r.run_key");

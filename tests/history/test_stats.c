@@ -243,8 +243,12 @@ static void test_history_stats__migration_backfills(void **state)
 	assert_int_equal(history_stats_scan(f->s, HISTORY_HALF_LIFE, f->max_time, &scan), 0);
 	store_free(f->s);
 	f->s = NULL;
-	/* what the schema held before the summary (version 2) */
+	/* what the schema held before the summary (version 2; 4 added the audit columns) */
 	sql(f->db, "DROP TABLE test_summary; DROP TABLE test_recent; "
+		   "ALTER TABLE selections DROP COLUMN audit_share; "
+		   "ALTER TABLE selections DROP COLUMN audit_seed; "
+		   "ALTER TABLE runs DROP COLUMN audit_share; ALTER TABLE runs DROP COLUMN audit_seed; "
+		   "ALTER TABLE runs DROP COLUMN audit_expect; ALTER TABLE runs DROP COLUMN audit_values; "
 		   "DELETE FROM meta WHERE key = 'test_summary'; PRAGMA user_version = 2");
 	assert_int_equal(store_open(&ro, f->db, STORE_READONLY), GI_ECORRUPT); /* needs migration */
 	assert_int_equal(store_open(&f->s, f->db, 0), 0);
