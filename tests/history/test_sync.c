@@ -147,6 +147,59 @@ static void test_history_sync__import(void **state)
 	history_notes_free(back);
 }
 
+#define AUDIT(expect) ",\"audit\":{\"share\":0.5,\"seed\":\"000000000000002a\",\"expect\":[" expect "]}"
+#define ARUN(key, tests, audit) \
+	"{\"impact\":1,\"run\":\"" key "\",\"commit\":\"" C1 "\",\"time\":100,\"kind\":\"ci\"," \
+	"\"full\":0,\"tests\":{" tests "}" audit "}\n"
+
+/* A run's audit sample travels through notes and decides its audit values on import. */
+static void test_history_sync__audit(void **state)
+{
+	char dir[] = "/tmp/gi-sync-XXXXXX";
+	char *db, *cmd;
+	struct store *s = NULL;
+	struct history_notes *ns = history_notes_new(), *back = history_notes_new();
+	struct history_import_result res;
+	struct collected c = { 0 };
+	struct store_run run;
+	long heads = (gi_coin(42, "a") < 0.5) + (gi_coin(42, "b") < 0.5);
+	size_t count, audit;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	db = gi_xstrfmt("%s/impact.db", dir);
+	assert_int_equal(store_open(&s, db, STORE_CREATE), 0);
+	/* the same run from two clones: one line without the sample, one with: union keeps it */
+	add(ns, ARUN("r1", "\"a\":[1,1.5,0]", ""), 0);
+	add(ns, ARUN("r1", "\"b\":[2,null,1],\"c\":[0,1,0]", AUDIT("\"a\",\"c\"")), 0);
+	add(ns, ARUN("r2", "\"a\":[1,1.5,0]", AUDIT("\"a\",\"zz\"")), 0); /* zz: no result */
+	add(ns, ARUN("bad1", "", ",\"audit\":{\"share\":2,\"seed\":\"000000000000002a\",\"expect\":[]}"), 0);
+	add(ns, ARUN("bad2", "", ",\"audit\":{\"share\":0.5,\"seed\":\"2a\",\"expect\":[]}"), 0);
+	assert_int_equal(history_notes_refused(ns), 2);
+	assert_int_equal(history_notes_import(ns, s, &res), 0);
+	assert_int_equal(store_run_find(s, "r1", &run), 0);
+	assert_float_equal(run.audit_share, 0.5, 0);
+	assert_int_equal(run.audit_seed, 42);
+	assert_int_equal(run.audit_values, heads);
+	assert_int_equal(store_run_find(s, "r2", &run), 0);
+	assert_int_equal(run.audit_values, -1);
+	assert_int_equal(store_calibration_count(s, 1, &count, &audit), 0);
+	assert_int_equal(audit, heads);
+	/* exported again: the sample is in the note */
+	assert_int_equal(history_notes_add_store(back, s), 0);
+	assert_int_equal(history_notes_each(back, collect, &c), 0);
+	assert_non_null(strstr(c.text, "\"audit\":{\"expect\":[\"a\",\"c\"],\"seed\":\"000000000000002a\","
+				       "\"share\":0.5}"));
+	free(c.text);
+	store_free(s);
+	cmd = gi_xstrfmt("rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(db);
+	history_notes_free(ns);
+	history_notes_free(back);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -154,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_history_sync__canonical),
 		cmocka_unit_test(test_history_sync__bad_lines_kept),
 		cmocka_unit_test(test_history_sync__import),
+		cmocka_unit_test(test_history_sync__audit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
