@@ -29,7 +29,9 @@ static const char usage_text[] =
 	"  --level L         the guarantee is per failing change (default) or test\n"
 	"  --mode M          auto (default), safe, predictive or all\n"
 	"  --budget D        at most D of expected test time (90s, 5m, 1h30m)\n"
-	"  --audit F         also run a random share F of the skipped tests\n"
+	"  --audit F         also run a random share F of the skipped tests (default\n"
+	"                    0.01 when CI=true, as CI services set it, else 0; 0 turns\n"
+	"                    it off); their failures estimate misses and calibrate\n"
 	"  --shards N        split the selection into N duration-balanced shards\n"
 	"  --format F        list (default), json, pytest, ctest, gotest, jest,\n"
 	"                    github-matrix, gitlab\n"
@@ -70,6 +72,7 @@ struct select_args {
 	struct impact_select_opts opts;
 	const char *format;
 	int quiet;
+	int audit_given;
 };
 
 /* One option at argv[*i]: 1 taken, 0 not an option of ours, < 0 error. */
@@ -83,11 +86,12 @@ static int parse_one(int argc, const char **argv, int *i, struct select_args *a)
 	    (r = cli_opt_str(argc, argv, i, "--head", &o->range.head)) ||
 	    (r = cli_opt_double(argc, argv, i, "--recall", &o->recall)) ||
 	    (r = cli_opt_double(argc, argv, i, "--confidence", &o->confidence)) ||
-	    (r = cli_opt_double(argc, argv, i, "--audit", &o->audit)) ||
 	    (r = cli_opt_long(argc, argv, i, "--shards", &o->shards)) ||
 	    (r = cli_opt_long(argc, argv, i, "--time", &o->time)) ||
 	    (r = cli_opt_str(argc, argv, i, "--format", &a->format)))
 		return r;
+	if ((r = cli_opt_double(argc, argv, i, "--audit", &o->audit)))
+		return r < 0 ? r : (a->audit_given = 1);
 	if ((r = cli_opt_str(argc, argv, i, "--mode", &v)))
 		return r < 0 ? r : parse_mode(v, &o->mode);
 	if ((r = cli_opt_str(argc, argv, i, "--budget", &v)))
@@ -99,6 +103,16 @@ static int parse_one(int argc, const char **argv, int *i, struct select_args *a)
 	if (cli_opt_flag(argv, *i, "-q") || cli_opt_flag(argv, *i, "--quiet"))
 		return a->quiet = 1;
 	return 0;
+}
+
+/* The audit share when --audit is not given: AUDIT_CI under a CI service (CI=true), else 0. */
+#define AUDIT_CI 0.01
+static double default_audit(void)
+{
+	const char *ci = getenv("CI");
+
+	return ci && (!strcmp(ci, "true") || !strcmp(ci, "TRUE") || !strcmp(ci, "True") ||
+		      !strcmp(ci, "1")) ? AUDIT_CI : 0;
 }
 
 static int parse_args(int argc, const char **argv, struct select_args *a)
@@ -115,6 +129,8 @@ static int parse_args(int argc, const char **argv, struct select_args *a)
 		if (!r)
 			return cli_unknown("select", argv[i]);
 	}
+	if (!a->audit_given)
+		a->opts.audit = default_audit();
 	return impact_select_opts_check(&a->opts);
 }
 
