@@ -10,7 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include "store.h"
+#include "store_int.h"
 #include "testlib.h"
 
 static char *tmp_path(const char *name)
@@ -85,6 +88,37 @@ static void test_store_store__newer_schema_refused(void **state)
 	free(path);
 }
 
+/* A store of schema 3 (before audit samples) opens, migrates, and keeps its runs. */
+static void test_store_store__migrate_from_3(void **state)
+{
+	char *path = tmp_path("impact.db"), *dir = gi_xstrdup(path);
+	struct store *s = NULL;
+	struct store_run run;
+	sqlite3 *db;
+	size_t n = 9, audit = 9;
+
+	(void)state;
+	*strrchr(dir, '/') = '\0';
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(sqlite3_exec(db, store_migrations[i], NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 3;"
+				      "INSERT INTO runs(run_key, commit_oid, time) VALUES ('r', 'c', 5);"
+				      "INSERT INTO selections(time, head_oid, base_oid, mode, total, selected)"
+				      " VALUES (1, 'c', '', 'safe', 1, 1);", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open(&s, path, 0), 0);
+	assert_int_equal(store_run_find(s, "r", &run), 0);
+	assert_int_equal(run.time, 5);
+	assert_true(run.audit_share == 0);
+	assert_int_equal(store_calibration_count(s, 1, &n, &audit), 0);
+	assert_int_equal(n + audit, 0);
+	store_free(s);
+	free(dir);
+	free(path);
+}
+
 static void test_store_store__garbage_file(void **state)
 {
 	char *path = tmp_path("impact.db");
@@ -111,6 +145,7 @@ int main(void)
 		cmocka_unit_test(test_store_store__create_and_meta),
 		cmocka_unit_test(test_store_store__rollback_keeps_old),
 		cmocka_unit_test(test_store_store__newer_schema_refused),
+		cmocka_unit_test(test_store_store__migrate_from_3),
 		cmocka_unit_test(test_store_store__garbage_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
