@@ -593,8 +593,8 @@ int store_calibration_count(struct store *s, int level_test, size_t *out, size_t
 /*
  * The audit sample of the latest selection made for head commit
  * `head_oid`: its share (0 when it drew none), the seed of its coin, and
- * every name it listed appended to `listed` (sorted).  GI_ENOTFOUND when
- * no selection was made there.
+ * (when the share is above 0) every name it listed appended to `listed`
+ * (sorted).  GI_ENOTFOUND when no selection was made there.
  */
 int store_selection_audit_link(struct store *s, const char *head_oid, double *share,
 			       uint64_t *seed, struct gi_strvec *listed);

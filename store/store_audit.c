@@ -9,30 +9,48 @@
 
 #define AUDIT_EXPECT_MAX ((size_t)64 << 20) /* bytes of heads names kept per run */
 
+/* The names selection `id` listed, appended to `listed`. */
+static int listed_names(struct store *s, int64_t id, struct gi_strvec *listed)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT name FROM selection_tests WHERE selection_id = ?1");
+	int rc;
+
+	if (!st)
+		return GI_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		gi_strvec_push(listed, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlerr(s, "reading a selection's tests");
+	gi_strvec_sort_uniq(listed);
+	return 0;
+}
+
 int store_selection_audit_link(struct store *s, const char *head_oid, double *share,
 			       uint64_t *seed, struct gi_strvec *listed)
 {
 	sqlite3_stmt *st = store_stmt(s,
-		"SELECT s.audit_share, s.audit_seed, t.name FROM selections s "
-		"LEFT JOIN selection_tests t ON t.selection_id = s.id "
-		"WHERE s.id = (SELECT max(id) FROM selections WHERE head_oid = ?1)");
-	int rc, found = 0;
+		"SELECT id, audit_share, audit_seed FROM selections "
+		"WHERE id = (SELECT max(id) FROM selections WHERE head_oid = ?1)");
+	int64_t id = 0;
+	int rc;
 
 	if (!st)
 		return GI_ERROR;
 	sqlite3_bind_text(st, 1, head_oid, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		found = 1;
-		*share = sqlite3_column_double(st, 0);
-		*seed = (uint64_t)sqlite3_column_int64(st, 1);
-		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
-			gi_strvec_push(listed, (const char *)sqlite3_column_text(st, 2));
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		*share = sqlite3_column_double(st, 1);
+		*seed = (uint64_t)sqlite3_column_int64(st, 2);
 	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	if (rc == SQLITE_DONE)
+		return GI_ENOTFOUND;
+	if (rc != SQLITE_ROW)
 		return store_sqlerr(s, "reading a selection's audit sample");
-	gi_strvec_sort_uniq(listed);
-	return found ? 0 : GI_ENOTFOUND;
+	return *share > 0 ? listed_names(s, id, listed) : 0;
 }
 
 int store_run_set_audit_packed(struct store *s, int64_t run, double share, uint64_t seed,
