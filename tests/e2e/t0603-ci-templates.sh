@@ -250,6 +250,8 @@ n=$(q "$db" "SELECT count(*) FROM results JOIN runs ON runs.id = run_id WHERE ru
 [ "$n" -ge 1 ] || { cat "$TMP/gh.log"; fail "the shards' results recorded as run gh-4242-1"; }
 [ "$n" = "$(awk '{ s += $1 } END { print s }' "$RUNLOG")" ] || fail "every test the shards ran is recorded once"
 git -C "$TMP/remote.git" notes --ref=impact show "$AFTER" | grep -q '"run":"gh-4242-1"' || fail "record pushed the notes"
+[ "$(q "$db" "SELECT audit_share FROM runs WHERE run_key = 'gh-4242-1'")" = 0.01 ] ||
+  fail "the record job sees the select job's selection: the run is linked to its audit sample"
 ok "GitHub Actions: select -> $(grep -c . "$RUNLOG") shard run(s) -> record ($n results) -> sync push"
 
 : > "$RUNLOG"
@@ -271,6 +273,8 @@ db="$TMP/cache/gl/.impact/impact.db"
 [ -f "$db" ] || fail "the record job kept the store in the cache"
 n=$(q "$db" "SELECT count(*) FROM results JOIN runs ON runs.id = run_id WHERE run_key = 'gl-777' AND commit_oid = '$AFTER'")
 [ "$n" -ge 1 ] && [ "$n" = "$(awk '{ s += $1 } END { print s }' "$RUNLOG")" ] || { cat "$TMP/gl.log"; fail "the child pipeline's results recorded as run gl-777"; }
+[ "$(q "$db" "SELECT audit_share FROM runs WHERE run_key = 'gl-777'")" = 0.01 ] ||
+  fail "gitlab: the run is linked to its selection's audit sample"
 git -C "$TMP/remote.git" notes --ref=impact show "$AFTER" | grep -q '"run":"gh-4242-1"' || fail "gitlab's sync pull kept the earlier notes"
 git -C "$TMP/remote.git" notes --ref=impact show "$AFTER" | grep -q '"run":"gl-777"' || fail "gitlab's record pushed its notes"
 ok "GitLab CI: select -> child pipeline of shards -> record ($n results) -> sync push"
