@@ -251,9 +251,11 @@ static json_t *audit_json(const struct store_sync_row *row)
 	if (!(row->audit_share > 0 && row->audit_share <= 1))
 		return NULL;
 	expect = json_array();
-	for (size_t at = 0; at < row->audit_expect_len; at += strlen(row->audit_expect + at) + 1)
-		json_array_append_new(expect, json_stringn(row->audit_expect + at,
-				      strnlen(row->audit_expect + at, row->audit_expect_len - at)));
+	for (size_t at = 0, n; at < row->audit_expect_len; at += n + 1) {
+		n = strnlen(row->audit_expect + at, row->audit_expect_len - at);
+		if (n)
+			json_array_append_new(expect, json_stringn(row->audit_expect + at, n));
+	}
 	gi_hex64(row->audit_seed, seed);
 	return json_pack("{s:f, s:s, s:o}", "share", row->audit_share, "seed", seed, "expect", expect);
 }
