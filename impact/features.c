@@ -119,6 +119,7 @@ static int add_result(void *data, const struct store_run_result *row)
 	h->res[h->nres].test = (uint32_t)t;
 	h->res[h->nres].outcome = row->outcome;
 	h->res[h->nres].audit = row->audit;
+	h->res[h->nres].lineage = 0; /* load_lineage() sets it for full runs with a stored selection */
 	h->res[h->nres].duration = row->duration;
 	l->res_run[h->nres++] = (size_t)r;
 	return 0;
