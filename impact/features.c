@@ -252,7 +252,10 @@ static int in_selection(const struct gi_strvec *sel, const char *name)
 /*
  * For full runs whose commit has the graph's selection stored (record
  * --full keeps it, select keeps its own): mark the results the graph alone
- * selects, so replay counts them as run whatever the model says.
+ * selects, so replay counts them as run whatever the model says.  Audited
+ * runs (not full) too: their heads failures calibrate the test level, and a
+ * failure the safe set catches is caught whatever the threshold, in the
+ * replay as in a live selection.  runs_with_lineage counts full runs.
  */
 static int load_lineage(struct store *s, struct impact_hist *h)
 {
@@ -262,7 +265,7 @@ static int load_lineage(struct store *s, struct impact_hist *h)
 	for (size_t i = 0; !err && i < h->nruns; i++) {
 		struct impact_hrun *run = &h->runs[i];
 
-		if (!run->full)
+		if (!run->full && !(run->audit_share > 0 && run->audit_values > 0))
 			continue;
 		gi_strvec_clear(&sel);
 		if ((err = store_selection_lineage_tests(s, run->commit, &sel))) {
@@ -271,7 +274,7 @@ static int load_lineage(struct store *s, struct impact_hist *h)
 			continue;
 		}
 		run->have_lineage = 1;
-		h->runs_with_lineage++;
+		h->runs_with_lineage += run->full;
 		for (size_t k = 0; k < run->nr; k++) {
 			struct impact_hres *r = &h->res[run->first + k];
 

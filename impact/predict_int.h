@@ -31,7 +31,8 @@ struct impact_hrun {
 	uint64_t *tokens;   /* token hashes of those paths, sorted unique */
 	size_t ntokens;
 	int have_change;    /* 1: the commit's diff is stored */
-	int have_lineage;   /* 1: the graph's safe set of the commit is stored */
+	int have_lineage;   /* 1: the graph's safe set of the commit is stored (read for full
+			     * runs and audited runs with audit values) */
 	double audit_share; /* the audit sample of the selection it ran (F); 0: none */
 	uint64_t audit_seed;
 	long audit_values;  /* -1: a heads test reported no result; else its heads failures */

@@ -116,6 +116,10 @@ static void record(struct fx *f, const char *commit, const char *key, int64_t ti
 	free(path);
 }
 
+/* Why the selections of build_history() list each name. */
+static const char *const reasons[] = { "safe-set", "audit", "predicted", "predicted", "predicted",
+				       "predicted" };
+
 /* A selection for `commit` with an audit sample (SHARE, SEED) listing `names`. */
 static void select_at(struct fx *f, const char *commit, const char *const *names, size_t n)
 {
@@ -130,7 +134,8 @@ static void select_at(struct fx *f, const char *commit, const char *const *names
 	sel.audit_seed = SEED;
 	for (size_t i = 0; i < n; i++) {
 		t[i].name = names[i];
-		t[i].reason = "safe-set";
+		t[i].reason = reasons[i];
+		t[i].audit = !strcmp(reasons[i], "audit");
 	}
 	assert_int_equal(store_selection_add(f->s, &sel, t, n, NULL), 0);
 	free(t);
@@ -161,7 +166,7 @@ static int on_run(void *data, const struct impact_replay *rp, const struct impac
 
 /*
  * A full run with two failures; then ci runs of selections with an audit
- * sample: heads[0] selected failing, heads[1] drawn failing, tails[0]
+ * sample: heads[0] in the safe set failing, heads[1] drawn failing, tails[0]
  * selected failing, heads[2] flaky, heads[3] passing, tails[1] listed and
  * never run.  C2 and C4 are complete (tails[1] has a tails coin: not
  * expected); C3 lacks the listed heads[3].
@@ -175,7 +180,7 @@ static void build_history(struct fx *f)
 	const char *listed[] = { f->heads[0], f->heads[1], f->tails[0], f->heads[2], f->heads[3],
 				 f->tails[1] };
 
-	record(f, C1, "full-1", 100, 1, full, "pfpppf");
+	record(f, C1, "full-1", 100, 1, full, "ppppff");
 	select_at(f, C2, listed, 6);
 	record(f, C2, "ci-2", 200, 0, ci, "fffkp");
 	select_at(f, C3, listed, 6);
@@ -199,9 +204,13 @@ static void test_impact_features__audit_values(void **state)
 	assert_int_equal(rp.nchange_values, 1); /* change level: full runs only */
 	assert_int_equal(rp.hist.audit_runs, 3);
 	assert_int_equal(rp.hist.audit_dropped, 1);
-	/* C2's values are those its heads failures had in the replay, in order */
+	/* C2's values are those its heads failures had in the replay, in order:
+	 * the safe set catches heads[0] whatever the threshold; heads[1] has its score */
 	assert_int_equal(seen.n, 2);
 	assert_memory_equal(&rp.test_values[2], seen.v, 2 * sizeof(double));
+	assert_true(seen.v[0] == 2.0);
+	assert_true(seen.v[1] >= 0 && seen.v[1] < 1);
+	assert_int_equal(rp.hist.runs_with_lineage, 0); /* full runs only; C1 has no selection */
 	/* the count select reads without a replay agrees */
 	assert_int_equal(store_calibration_count(f->s, 1, &count, &audit), 0);
 	assert_int_equal(count, rp.ntest_values);
