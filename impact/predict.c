@@ -2,8 +2,9 @@
  * predict.c - the scoring model over the recorded history: replay every
  * run in time order, scoring its tests with the model as it stood before
  * the run (the conformal calibration values come from full runs with real
- * failures, and at test level from audited runs too), then fold the run into the model (an incremental logistic
- * update, flaky failures down-weighted) and into the per-test state.
+ * failures, and at test level from audited runs too), then fold the run
+ * into the model (an incremental logistic update, flaky failures
+ * down-weighted) and into the per-test state.
  */
 #include <math.h>
 
