@@ -1,7 +1,7 @@
 /*
  * repo.c - the repository handle: discovery, paths, revision resolution.
  * libgit2 is initialised once for the process on first open, without the
- * TLS trust store it would load for transports we never use (see below).
+ * TLS trust store it would load for transports we never use (lineage/link/).
  */
 #include "lineage.h"
 
@@ -12,37 +12,6 @@
 struct lineage_repo {
 	git_repository *git;
 };
-
-/*
- * No TLS certificates, ever.  Debian's libgit2 is built with mbedTLS and
- * its git_libgit2_init() parses the whole system CA bundle (220 KB, about
- * 6.5 ms CPU) on every start, for its HTTPS transport.  git-impact never
- * uses libgit2's transports (`sync` runs the git binary), so the executable
- * defines the two mbedTLS loaders itself and exports them
- * (lineage/notls.list, a linker --dynamic-list), which binds libgit2's calls
- * here before libmbedx509's.  They load nothing and fail, so libgit2 keeps
- * no CA chain: any TLS connection it made would fail verification rather
- * than trust anything.  Names and signatures are mbedTLS 2.28's
- * (mbedtls/x509_crt.h); the chain argument is never touched.
- */
-#define NOTLS_ERR_X509_FILE_IO_ERROR (-0x2900) /* MBEDTLS_ERR_X509_FILE_IO_ERROR */
-
-int mbedtls_x509_crt_parse_file(void *chain, const char *path);
-int mbedtls_x509_crt_parse_path(void *chain, const char *path);
-
-int mbedtls_x509_crt_parse_file(void *chain, const char *path)
-{
-	(void)chain;
-	(void)path;
-	return NOTLS_ERR_X509_FILE_IO_ERROR;
-}
-
-int mbedtls_x509_crt_parse_path(void *chain, const char *path)
-{
-	(void)chain;
-	(void)path;
-	return NOTLS_ERR_X509_FILE_IO_ERROR;
-}
 
 static int git_err(const char *what)
 {
@@ -59,7 +28,7 @@ int lineage_repo_open(struct lineage_repo **out, const char *start)
 
 	if (!inited) {
 		git_libgit2_init();
-		git_error_clear(); /* "failed to load CA certificates": ours */
+		git_error_clear(); /* "failed to load CA certificates": link/nonet.c */
 		inited = 1;
 	}
 	rc = git_repository_open_ext(&git, start ? start : ".", 0, NULL);
