@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Start-up (lineage/link/nonet.c): libgit2's init parses no CA bundle,
 # through the executable's own loaders; a static libgit2 brings no libssh2,
-# libcrypto or krb5 into the process; commands still work.
+# libcrypto or krb5 into the process, static dependencies no shared copies;
+# commands still work.
 . "$(dirname "$0")/lib.sh"
 
 cd "$TMP"
@@ -23,6 +24,12 @@ if grep -q 'calling init: .*libgit2' "$TMP/libs"; then
 else
   expect_no_grep 'calling init: .*lib(ssh2|crypto|krb5|gssapi|mbed)' "$TMP/libs"
   ok "static libgit2: no libssh2, libcrypto, krb5 or mbedTLS loaded"
+fi
+# GI_STATIC_DEPS (CMakeLists.txt): when the build linked the archives, only
+# the C library's own shared objects are loaded.
+if grep -q '^GI_STATIC_DEPS_LINK:INTERNAL=1' "${GI_BUILD_DIR:-/nonexistent}/CMakeCache.txt" 2>/dev/null; then
+  expect_no_grep 'calling init: .*lib(sqlite3|jansson|xxhash|yaml|expat)' "$TMP/libs"
+  ok "static SQLite, jansson, xxHash, libyaml, expat: none loaded"
 fi
 if command -v strace >/dev/null; then
   strace -f -o "$TMP/strace" -e trace=open,openat "$GIT_IMPACT" select --base HEAD~1 -q >/dev/null 2>&1 ||
