@@ -57,6 +57,7 @@ int cmd_graph(int argc, const char **argv, struct cli_ctx *ctx)
 	if (strcmp(format, "dot") && strcmp(format, "json") && strcmp(format, "summary"))
 		return gi_error_setc(GI_EUSAGE, "graph: unknown format '%s' (use dot, json or summary)",
 				     format);
+	gi_alloc_prefer_huge_pages(); /* a graph: megabytes touched once */
 	if ((err = lineage_repo_resolve(ctx->repo, rev, oid)) ||
 	    (err = lineage_graph_for_commit(ctx->repo, ctx->store, oid, &g)))
 		goto done;

@@ -379,6 +379,7 @@ int cmd_why(int argc, const char **argv, struct cli_ctx *ctx)
 			return cli_usage(usage_text);
 	if ((err = parse_args(argc, argv, &a)))
 		return err;
+	gi_alloc_prefer_huge_pages(); /* as select: graphs and history, touched once */
 	if (!a.change)
 		return why_graph(ctx, a.test, a.rev);
 	if ((err = impact_explain(ctx->repo, ctx->store, ctx->store_errmsg, &a.opts, a.test, &e)))
