@@ -37,8 +37,10 @@ struct lineage_build {
 	struct lineage_mlflow_version **versions; /* registry versions */
 	size_t nversions, aversions;
 	struct lineage_pyfacts *py;   /* per file, loaded on demand */
-	uint8_t *py_state;            /* per file: 0 not loaded, 1 loaded */
+	uint8_t *py_state;            /* per file: 0 not loaded, 1 loaded (py or cf) */
 	size_t apy;                   /* allocated entries of py and py_state */
+	struct lineage_cfacts *cf;    /* per file (a full build): C facts loaded in bulk */
+	char **warn;                  /* per file (a full build): its scan's warning, not yet given */
 	int update;                   /* 1: files[] holds only what an update needs */
 	struct lineage_pathset set;   /* the tracked paths */
 	const char **paths;
@@ -376,6 +378,12 @@ static void build_release(struct lineage_build *bd)
 		lineage_pyfacts_release(&bd->py[i]);
 	free(bd->py);
 	free(bd->py_state);
+	for (size_t i = 0; bd->cf && i < bd->nfiles; i++)
+		lineage_cfacts_release(&bd->cf[i]);
+	free(bd->cf);
+	for (size_t i = 0; bd->warn && i < bd->nfiles; i++)
+		free(bd->warn[i]);
+	free(bd->warn);
 	lineage_pathset_release(&bd->set);
 	free(bd->paths);
 	free(bd->upd);
@@ -755,14 +763,27 @@ done:
 	gi_buf_release(&enc);
 }
 
+/* Give the warning file i's bulk scan left for its first use (the order of a lazy build). */
+static void pending_warn(struct lineage_build *bd, uint32_t i)
+{
+	if (!bd->warn || !bd->warn[i])
+		return;
+	gi_error_set("%s", bd->warn[i]);
+	free(bd->warn[i]);
+	bd->warn[i] = NULL;
+	build_warn(bd, bd->files[i].node);
+}
+
 /* The Python facts of file i, from the cache or scanned; borrowed. */
 static const struct lineage_pyfacts *pyfacts(struct lineage_build *bd, uint32_t i)
 {
 	struct gi_buf buf = GI_BUF_INIT;
 	struct lineage_pyfacts *f = &bd->py[i];
 
-	if (bd->py_state[i])
+	if (bd->py_state[i]) {
+		pending_warn(bd, i);
 		return f;
+	}
 	bd->py_state[i] = 1;
 	if (!cached(bd, i, PYSCAN_KEY, &buf) && !lineage_pyfacts_decode(buf.ptr, buf.len, f) &&
 	    !f->flags) {
@@ -820,6 +841,12 @@ static void cfacts(struct lineage_build *bd, uint32_t i, struct lineage_cfacts *
 {
 	struct gi_buf buf = GI_BUF_INIT, text = GI_BUF_INIT;
 
+	if (bd->cf && bd->py_state[i]) {
+		*f = bd->cf[i];
+		lineage_cfacts_init(&bd->cf[i]);
+		pending_warn(bd, i);
+		goto done;
+	}
 	if (!cached(bd, i, CSCAN_KEY, &buf) && !lineage_cfacts_decode(buf.ptr, buf.len, f) && !f->flags)
 		goto done;
 	gi_error_clear();
@@ -854,6 +881,184 @@ static void resolve_c(struct lineage_build *bd, uint32_t i)
 	gi_buf_release(&out);
 }
 
+/* ---- source facts in bulk (a full build) ---------------------------------------- */
+
+/*
+ * A full build needs the facts of every source file: the cached ones are
+ * read in one pass in blob order, the others scanned in file order, and
+ * what was scanned is cached in one pass in blob order (random-order point
+ * lookups and inserts were a third of a full build).  Warnings wait in
+ * bd->warn for the file's first use, so they come in the same order as
+ * when each file was loaded on demand.
+ */
+struct bulk {
+	struct lineage_build *bd;
+	int c;                 /* 1: C sources (CSCAN_KEY), 0: Python */
+	uint32_t *files;       /* the source files of this kind, by index */
+	char (*hex)[GIT_OID_HEXSZ + 1];
+	const char **blobs;    /* hex[k], for the store */
+	size_t n;
+	struct gi_buf enc;     /* scanned facts, encoded back to back */
+	size_t *off, *len;     /* per file: where in enc (len 0: not to cache) */
+};
+
+/* A store_facts_fn: decode cached facts of bulk file k (damaged or flagged ones stay unloaded). */
+static int bulk_got(void *data, size_t k, const void *facts, size_t len)
+{
+	struct bulk *b = data;
+	struct lineage_build *bd = b->bd;
+	uint32_t i = b->files[k];
+	int bad;
+
+	if (b->c)
+		bad = lineage_cfacts_decode(facts, len, &bd->cf[i]) || bd->cf[i].flags;
+	else
+		bad = lineage_pyfacts_decode(facts, len, &bd->py[i]) || bd->py[i].flags;
+	if (bad && b->c) {
+		lineage_cfacts_release(&bd->cf[i]);
+		lineage_cfacts_init(&bd->cf[i]);
+	} else if (bad) {
+		lineage_pyfacts_release(&bd->py[i]);
+		lineage_pyfacts_init(&bd->py[i]);
+	}
+	bd->py_state[i] = !bad;
+	gi_error_clear();
+	return 0;
+}
+
+/* Read the blob of file i whole, through the object database (no object cache). */
+static int read_blob(struct lineage_build *bd, git_odb *odb, uint32_t i, struct gi_buf *out)
+{
+	git_odb_object *o = NULL;
+	int err;
+
+	if (git_odb_read(&o, odb, &bd->files[i].oid) || git_odb_object_type(o) != GIT_OBJECT_BLOB) {
+		git_odb_object_free(o);
+		return git_fail("cannot read a blob");
+	}
+	err = gi_buf_add(out, git_odb_object_data(o), git_odb_object_size(o));
+	if (err)
+		gi_error_setc(err, "'%s' is larger than %zu bytes", bd->files[i].path, out->max);
+	git_odb_object_free(o);
+	return err;
+}
+
+/* Scan bulk file k into bd's facts, its warning kept for later and its facts encoded into b->enc. */
+static void bulk_scan(struct bulk *b, git_odb *odb, size_t k, struct gi_buf *text, struct gi_buf *one)
+{
+	struct lineage_build *bd = b->bd;
+	uint32_t i = b->files[k];
+	const char *path = bd->files[i].path;
+	int err;
+
+	gi_buf_reset(text);
+	gi_buf_reset(one);
+	bd->py_state[i] = 1;
+	if (read_blob(bd, odb, i, text)) {
+		bd->warn[i] = gi_xstrdup(gi_error_last());
+		gi_error_clear();
+		return;
+	}
+	if (b->c)
+		err = lineage_cscan(path, text->ptr ? text->ptr : "", text->len, &bd->cf[i]);
+	else
+		err = lineage_pyscan(path, text->ptr ? text->ptr : "", text->len, &bd->py[i]);
+	if (err)
+		bd->warn[i] = gi_xstrdup(gi_error_last());
+	gi_error_clear();
+	err = b->c ? lineage_cfacts_encode(&bd->cf[i], one) : lineage_pyfacts_encode(&bd->py[i], one);
+	if (!err && one->len) {
+		b->off[k] = b->enc.len;
+		b->len[k] = one->len;
+		gi_buf_add(&b->enc, one->ptr, one->len);
+	}
+	gi_error_clear();
+}
+
+/* Scan what the cache did not have, then cache it (a failure to cache is silent). */
+static void bulk_scan_missing(struct bulk *b, git_odb *odb)
+{
+	struct gi_buf text = GI_BUF_INIT, one = GI_BUF_INIT;
+	struct store_facts_row *rows = gi_xmallocarray(b->n ? b->n : 1, sizeof(*rows));
+	size_t nrows = 0;
+
+	for (size_t k = 0; k < b->n; k++)
+		if (!b->bd->py_state[b->files[k]])
+			bulk_scan(b, odb, k, &text, &one);
+	for (size_t k = 0; k < b->n; k++) {
+		if (!b->len[k])
+			continue;
+		rows[nrows].blob = b->blobs[k];
+		rows[nrows].data = b->enc.ptr + b->off[k];
+		rows[nrows].len = b->len[k];
+		nrows++;
+	}
+	if (b->bd->store &&
+	    store_facts_put_many(b->bd->store, b->c ? CSCAN_KEY : PYSCAN_KEY, rows, nrows))
+		gi_error_clear();
+	free(rows);
+	gi_buf_release(&text);
+	gi_buf_release(&one);
+}
+
+/* Load the facts of every non-link source file of one kind (c: C, else Python). */
+static void bulk_load(struct lineage_build *bd, git_odb *odb, int c)
+{
+	struct bulk b;
+
+	memset(&b, 0, sizeof(b));
+	b.bd = bd;
+	b.c = c;
+	gi_buf_init(&b.enc, SIZE_MAX);
+	b.files = gi_xmallocarray(bd->nfiles ? bd->nfiles : 1, sizeof(*b.files));
+	for (uint32_t i = 0; i < bd->nfiles; i++)
+		if (!bd->files[i].link && (c ? is_c_source(bd->files[i].path)
+					    : gi_ends_with(bd->files[i].path, ".py")))
+			b.files[b.n++] = i;
+	b.hex = gi_xmallocarray(b.n ? b.n : 1, sizeof(*b.hex));
+	b.blobs = gi_xmallocarray(b.n ? b.n : 1, sizeof(*b.blobs));
+	b.off = gi_xcalloc(b.n ? b.n : 1, sizeof(*b.off));
+	b.len = gi_xcalloc(b.n ? b.n : 1, sizeof(*b.len));
+	for (size_t k = 0; k < b.n; k++) {
+		git_oid_tostr(b.hex[k], sizeof(b.hex[k]), &bd->files[b.files[k]].oid);
+		b.blobs[k] = b.hex[k];
+	}
+	if (bd->store && store_facts_get_many(bd->store, c ? CSCAN_KEY : PYSCAN_KEY, b.blobs, b.n,
+					      bulk_got, &b))
+		gi_error_clear(); /* an unreadable cache: scan everything */
+	bulk_scan_missing(&b, odb);
+	free(b.files);
+	free(b.hex);
+	free(b.blobs);
+	free(b.off);
+	free(b.len);
+	gi_buf_release(&b.enc);
+}
+
+/*
+ * Facts of all source files before resolution.  Blobs are read with
+ * libgit2's object cache and SHA-1 check off, as ingest does (each blob is
+ * read once; zlib still checks every object); both are back on after.
+ */
+static void load_source_facts(struct lineage_build *bd)
+{
+	git_odb *odb = NULL;
+
+	if (git_repository_odb(&odb, lineage_repo_git(bd->repo))) {
+		git_error_clear();
+		return; /* each file is then loaded on demand */
+	}
+	bd->cf = gi_xcalloc(bd->nfiles ? bd->nfiles : 1, sizeof(*bd->cf));
+	bd->warn = gi_xcalloc(bd->nfiles ? bd->nfiles : 1, sizeof(*bd->warn));
+	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+	bulk_load(bd, odb, 0);
+	bulk_load(bd, odb, 1);
+	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 1);
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 1);
+	git_odb_free(odb);
+}
+
 /* The resolver over the tree's paths and impact.yaml's roots and include dirs. */
 static void prepare_sources(struct lineage_build *bd)
 {
@@ -872,6 +1077,7 @@ static void prepare_sources(struct lineage_build *bd)
 static void add_sources(struct lineage_build *bd)
 {
 	prepare_sources(bd);
+	load_source_facts(bd);
 	for (uint32_t i = 0; i < bd->nfiles; i++) {
 		if (bd->files[i].link)
 			continue;

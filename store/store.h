@@ -397,6 +397,34 @@ int store_facts_get(struct store *s, const char *blob, const char *parser, struc
 int store_facts_put(struct store *s, const char *blob, const char *parser, const void *data,
 		    size_t len);
 
+/* One blob's facts for store_facts_put_many(); all borrowed. */
+struct store_facts_row {
+	const char *blob; /* 40 hex */
+	const void *data;
+	size_t len;
+};
+
+/* Called with the index into blobs[] of a cached blob and its facts (borrowed); non-zero stops. */
+typedef int (*store_facts_fn)(void *data, size_t i, const void *facts, size_t len);
+
+/*
+ * The cached facts of many blobs (blobs[0..n), 40 hex each, any order,
+ * duplicates allowed) for one parser: fn(data, i, facts, len) once for
+ * every i whose blob is cached, in the order of the blob ids.  Looks them
+ * up in that order (pages stay hot) and not at all when the cache is
+ * empty.  Returns 0, fn's non-zero return, or a negative code.
+ */
+int store_facts_get_many(struct store *s, const char *parser, const char *const *blobs,
+			 size_t n, store_facts_fn fn, void *data);
+
+/*
+ * Cache the facts of many blobs for one parser (replacing any), written
+ * in the order of the blob ids; a blob given twice is written once (the
+ * first row).  Inside a transaction.
+ */
+int store_facts_put_many(struct store *s, const char *parser,
+			 const struct store_facts_row *rows, size_t n);
+
 /* ---- coverage (record-coverage) ---------------------------------------- */
 
 /* Forget every path test `test` covered (inside a transaction). */

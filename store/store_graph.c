@@ -168,3 +168,119 @@ int store_facts_put(struct store *s, const char *blob, const char *parser, const
 	sqlite3_bind_blob64(st, 3, data ? data : "", (sqlite3_uint64)len, SQLITE_STATIC);
 	return store_step_done(s, st, "caching facts");
 }
+
+/* A blob id and where it came from, for sorting. */
+struct facts_key {
+	const char *blob;
+	size_t i;
+};
+
+static int cmp_facts_key(const void *a, const void *b)
+{
+	const struct facts_key *x = a, *y = b;
+	int c = strcmp(x->blob, y->blob);
+
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* blobs[0..n) with their indexes, sorted by blob id (then index); the caller frees. */
+static struct facts_key *sorted_keys(const char *const *blobs, size_t n)
+{
+	struct facts_key *k = gi_xmallocarray(n ? n : 1, sizeof(*k));
+
+	for (size_t i = 0; i < n; i++) {
+		k[i].blob = blobs[i];
+		k[i].i = i;
+	}
+	gi_qsort(k, n, sizeof(*k), cmp_facts_key);
+	return k;
+}
+
+/* 1 if blob_facts holds no row, 0 if it does, negative on error. */
+static int facts_empty(struct store *s)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT 1 FROM blob_facts LIMIT 1");
+	int rc;
+
+	if (!st)
+		return GI_ERROR;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return rc == SQLITE_DONE;
+	return store_sqlerr(s, "reading cached facts");
+}
+
+/* fn for keys k[0..n) (one blob id) if the row `st` was stepped to is there. */
+static int facts_found(sqlite3_stmt *st, const struct facts_key *k, size_t n,
+		       store_facts_fn fn, void *data)
+{
+	const void *facts = sqlite3_column_blob(st, 0);
+	size_t len = (size_t)sqlite3_column_bytes(st, 0);
+	int err = 0;
+
+	for (size_t j = 0; j < n && !err; j++)
+		err = fn(data, k[j].i, facts ? facts : "", len);
+	return err;
+}
+
+int store_facts_get_many(struct store *s, const char *parser, const char *const *blobs,
+			 size_t n, store_facts_fn fn, void *data)
+{
+	sqlite3_stmt *st;
+	struct facts_key *k = NULL;
+	size_t i, j;
+	int rc, err = 0;
+
+	if (!n || (err = facts_empty(s)) != 0)
+		return err < 0 ? err : 0;
+	if (!(st = store_stmt(s, "SELECT facts FROM blob_facts WHERE blob = ?1 AND parser = ?2")))
+		return GI_ERROR;
+	k = sorted_keys(blobs, n);
+	sqlite3_bind_text(st, 2, parser, -1, SQLITE_STATIC);
+	for (i = 0; i < n && !err; i = j) {
+		for (j = i + 1; j < n && !strcmp(k[j].blob, k[i].blob); j++)
+			;
+		sqlite3_bind_text(st, 1, k[i].blob, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			err = facts_found(st, k + i, j - i, fn, data);
+		else if (rc != SQLITE_DONE)
+			err = store_sqlerr(s, "reading cached facts");
+		sqlite3_reset(st);
+	}
+	free(k);
+	return err;
+}
+
+int store_facts_put_many(struct store *s, const char *parser,
+			 const struct store_facts_row *rows, size_t n)
+{
+	sqlite3_stmt *st;
+	struct facts_key *k = NULL;
+	const char **blobs = NULL;
+	int err;
+
+	if ((err = store_need_tx(s, "store_facts_put_many")) || !n)
+		return err;
+	st = store_stmt(s, "INSERT OR REPLACE INTO blob_facts(blob, parser, facts) VALUES (?1, ?2, ?3)");
+	if (!st)
+		return GI_ERROR;
+	blobs = gi_xmallocarray(n, sizeof(*blobs));
+	for (size_t i = 0; i < n; i++)
+		blobs[i] = rows[i].blob;
+	k = sorted_keys(blobs, n);
+	for (size_t i = 0; i < n && !err; i++) {
+		const struct store_facts_row *r = &rows[k[i].i];
+
+		if (i && !strcmp(k[i].blob, k[i - 1].blob))
+			continue;
+		sqlite3_bind_text(st, 1, r->blob, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, parser, -1, SQLITE_STATIC);
+		sqlite3_bind_blob64(st, 3, r->data ? r->data : "", (sqlite3_uint64)r->len, SQLITE_STATIC);
+		err = store_step_done(s, st, "caching facts");
+	}
+	free(k);
+	free(blobs);
+	return err;
+}

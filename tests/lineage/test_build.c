@@ -8,7 +8,10 @@
 #include <string.h>
 
 #include "graph_int.h"
+#include "scan_int.h"
 #include "store.h"
+
+#include <stdio.h>
 
 static char dir[] = "/tmp/gi-test-build-XXXXXX";
 
@@ -280,6 +283,127 @@ static void test_lineage_build__corrupt_stored(void **state)
 	free(path);
 }
 
+/* ---- the facts cache, read and written in bulk by a full build ------------------ */
+
+static char cdir[] = "/tmp/gi-test-facts-XXXXXX";
+
+#define STR(x) STR_(x)
+#define STR_(x) #x
+#define PYKEY "pyscan/" STR(LINEAGE_SCAN_VERSION)
+#define CKEY "cscan/" STR(LINEAGE_SCAN_VERSION)
+
+/* The blob id (40 hex) of `path` at HEAD in cdir/r. */
+static void blob_of(const char *path, char out[41])
+{
+	char *cmd = gi_xstrfmt("git -C '%s/r' rev-parse HEAD:%s", cdir, path);
+	FILE *f = popen(cmd, "r");
+
+	assert_non_null(f);
+	assert_non_null(fgets(out, 41, f));
+	assert_int_equal(strlen(out), 40);
+	assert_int_equal(pclose(f), 0);
+	free(cmd);
+}
+
+/* Cache `facts` (encoded Python facts of `text`, or raw bytes when !scan) for path's blob. */
+static void plant(struct store *st, const char *path, const char *text, int scan)
+{
+	struct lineage_pyfacts f;
+	struct gi_buf enc = GI_BUF_INIT;
+	char blob[41];
+
+	blob_of(path, blob);
+	if (scan) {
+		assert_int_equal(lineage_pyscan("x.py", text, strlen(text), &f), 0);
+		assert_int_equal(lineage_pyfacts_encode(&f, &enc), 0);
+		lineage_pyfacts_release(&f);
+	} else {
+		gi_buf_adds(&enc, text);
+	}
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_facts_put(st, blob, PYKEY, enc.ptr, enc.len), 0);
+	assert_int_equal(store_commit(st), 0);
+	gi_buf_release(&enc);
+}
+
+/* 1 if the cache holds valid facts of `key` for path's blob. */
+static int cached_ok(struct store *st, const char *path, const char *key)
+{
+	struct gi_buf buf = GI_BUF_INIT;
+	struct lineage_pyfacts f;
+	struct lineage_cfacts c;
+	char blob[41];
+	int ok;
+
+	blob_of(path, blob);
+	if (store_facts_get(st, blob, key, &buf))
+		return 0;
+	if (!strcmp(key, PYKEY)) {
+		ok = !lineage_pyfacts_decode(buf.ptr, buf.len, &f);
+		lineage_pyfacts_release(&f);
+	} else {
+		ok = !lineage_cfacts_decode(buf.ptr, buf.len, &c);
+		lineage_cfacts_release(&c);
+	}
+	gi_buf_release(&buf);
+	return ok;
+}
+
+/*
+ * A full build takes the facts the cache holds (planted ones prove it, two
+ * files sharing one blob both get them), rescans a damaged entry and
+ * replaces it, and caches what it scanned (Python and C).
+ */
+static void test_lineage_build__facts_cache(void **state)
+{
+	char *cmd, *path, *db, oid[41];
+	struct lineage_repo *repo = NULL;
+	struct store *st = NULL;
+	struct lineage_graph *g = NULL, *fresh = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(cdir));
+	cmd = gi_xstrfmt(
+		"cd '%s' && git init -q r && cd r && mkdir -p pkg tests csrc && "
+		"printf 'from .core import run\\n' > pkg/__init__.py && "
+		"printf 'def run(): return open(\"data.csv\")\\n' > pkg/core.py && printf 'a\\n' > data.csv && "
+		"printf 'x = 1\\n' > tests/test_l1.py && printf 'x = 1\\n' > tests/test_l2.py && "
+		"printf '#include \"u.h\"\\n' > csrc/m_test.c && printf 'int u;\\n' > csrc/u.h && "
+		"git add -A && git -c user.name=t -c user.email=t@example.com commit -qm init", cdir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	path = gi_xstrfmt("%s/r", cdir);
+	db = gi_xstrfmt("%s/impact.db", cdir);
+	assert_int_equal(store_open(&st, db, STORE_CREATE), 0);
+	plant(st, "tests/test_l1.py", "from pkg.core import run\n", 1); /* test_l2.py: same blob */
+	plant(st, "pkg/core.py", "damaged", 0);
+	assert_int_equal(lineage_repo_open(&repo, path), 0);
+	assert_int_equal(lineage_repo_resolve(repo, "HEAD", oid), 0);
+	assert_int_equal(lineage_graph_for_commit(repo, st, oid, &g), 0);
+	assert_true(has_edge(g, LINEAGE_NODE_TEST, "tests/test_l1.py", LINEAGE_EDGE_IMPORTS, "pkg/core.py"));
+	assert_true(has_edge(g, LINEAGE_NODE_TEST, "tests/test_l2.py", LINEAGE_EDGE_IMPORTS, "pkg/core.py"));
+	assert_true(has_edge(g, LINEAGE_NODE_FILE, "pkg/core.py", LINEAGE_EDGE_READS, "data.csv"));
+	assert_true(has_edge(g, LINEAGE_NODE_TEST, "csrc/m_test.c", LINEAGE_EDGE_INCLUDES, "csrc/u.h"));
+	assert_true(cached_ok(st, "pkg/core.py", PYKEY));    /* the damaged entry replaced */
+	assert_true(cached_ok(st, "pkg/__init__.py", PYKEY));
+	assert_true(cached_ok(st, "csrc/m_test.c", CKEY));
+	assert_true(cached_ok(st, "csrc/u.h", CKEY));
+	/* without the cache, the planted facts are not there: the rest is the same */
+	assert_int_equal(lineage_graph_for_commit(repo, NULL, oid, &fresh), 0);
+	assert_false(has_edge(fresh, LINEAGE_NODE_TEST, "tests/test_l1.py", LINEAGE_EDGE_IMPORTS, "pkg/core.py"));
+	assert_true(has_edge(fresh, LINEAGE_NODE_FILE, "pkg/core.py", LINEAGE_EDGE_READS, "data.csv"));
+	assert_int_equal(lineage_graph_nedges(g), lineage_graph_nedges(fresh) + 2);
+	lineage_graph_free(g);
+	lineage_graph_free(fresh);
+	lineage_repo_free(repo);
+	store_free(st);
+	free(db);
+	free(path);
+	cmd = gi_xstrfmt("rm -rf '%s'", cdir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -287,6 +411,7 @@ int main(void)
 		cmocka_unit_test(test_lineage_build__stored),
 		cmocka_unit_test(test_lineage_build__incremental),
 		cmocka_unit_test(test_lineage_build__corrupt_stored),
+		cmocka_unit_test(test_lineage_build__facts_cache),
 	};
 	return cmocka_run_group_tests(tests, make_repo, remove_repo);
 }
