@@ -926,43 +926,48 @@ static int bulk_got(void *data, size_t k, const void *facts, size_t len)
 	return 0;
 }
 
-/* Read the blob of file i whole, through the object database (no object cache). */
-static int read_blob(struct lineage_build *bd, git_odb *odb, uint32_t i, struct gi_buf *out)
+/* The blob of file i, through the object database (no object cache); the caller frees it. */
+static int read_blob(struct lineage_build *bd, git_odb *odb, uint32_t i, git_odb_object **out)
 {
 	git_odb_object *o = NULL;
-	int err;
 
 	if (git_odb_read(&o, odb, &bd->files[i].oid) || git_odb_object_type(o) != GIT_OBJECT_BLOB) {
 		git_odb_object_free(o);
 		return git_fail("cannot read a blob");
 	}
-	err = gi_buf_add(out, git_odb_object_data(o), git_odb_object_size(o));
-	if (err)
-		gi_error_setc(err, "'%s' is larger than %zu bytes", bd->files[i].path, out->max);
-	git_odb_object_free(o);
-	return err;
+	if (git_odb_object_size(o) > GI_BUF_MAX_DEFAULT) { /* as read_file's buffer */
+		git_odb_object_free(o);
+		return gi_error_setc(GI_ELIMIT, "'%s' is larger than %zu bytes", bd->files[i].path,
+				     GI_BUF_MAX_DEFAULT);
+	}
+	*out = o;
+	return 0;
 }
 
 /* Scan bulk file k into bd's facts, its warning kept for later and its facts encoded into b->enc. */
-static void bulk_scan(struct bulk *b, git_odb *odb, size_t k, struct gi_buf *text, struct gi_buf *one)
+static void bulk_scan(struct bulk *b, git_odb *odb, size_t k, struct gi_buf *one)
 {
 	struct lineage_build *bd = b->bd;
 	uint32_t i = b->files[k];
-	const char *path = bd->files[i].path;
+	const char *path = bd->files[i].path, *text;
+	git_odb_object *o = NULL;
+	size_t len;
 	int err;
 
-	gi_buf_reset(text);
 	gi_buf_reset(one);
 	bd->py_state[i] = 1;
-	if (read_blob(bd, odb, i, text)) {
+	if (read_blob(bd, odb, i, &o)) {
 		bd->warn[i] = gi_xstrdup(gi_error_last());
 		gi_error_clear();
 		return;
 	}
+	len = git_odb_object_size(o);
+	text = len ? git_odb_object_data(o) : "";
 	if (b->c)
-		err = lineage_cscan(path, text->ptr ? text->ptr : "", text->len, &bd->cf[i]);
+		err = lineage_cscan(path, text, len, &bd->cf[i]);
 	else
-		err = lineage_pyscan(path, text->ptr ? text->ptr : "", text->len, &bd->py[i]);
+		err = lineage_pyscan(path, text, len, &bd->py[i]);
+	git_odb_object_free(o);
 	if (err)
 		bd->warn[i] = gi_xstrdup(gi_error_last());
 	gi_error_clear();
@@ -978,13 +983,13 @@ static void bulk_scan(struct bulk *b, git_odb *odb, size_t k, struct gi_buf *tex
 /* Scan what the cache did not have, then cache it (a failure to cache is silent). */
 static void bulk_scan_missing(struct bulk *b, git_odb *odb)
 {
-	struct gi_buf text = GI_BUF_INIT, one = GI_BUF_INIT;
+	struct gi_buf one = GI_BUF_INIT;
 	struct store_facts_row *rows = gi_xmallocarray(b->n ? b->n : 1, sizeof(*rows));
 	size_t nrows = 0;
 
 	for (size_t k = 0; k < b->n; k++)
 		if (!b->bd->py_state[b->files[k]])
-			bulk_scan(b, odb, k, &text, &one);
+			bulk_scan(b, odb, k, &one);
 	for (size_t k = 0; k < b->n; k++) {
 		if (!b->len[k])
 			continue;
@@ -997,7 +1002,6 @@ static void bulk_scan_missing(struct bulk *b, git_odb *odb)
 	    store_facts_put_many(b->bd->store, b->c ? CSCAN_KEY : PYSCAN_KEY, rows, nrows))
 		gi_error_clear();
 	free(rows);
-	gi_buf_release(&text);
 	gi_buf_release(&one);
 }
 

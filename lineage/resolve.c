@@ -12,13 +12,36 @@
 
 /* ---- the path set -------------------------------------------------------------- */
 
+/* The tag kept beside a slot: the hash's high half, compared before the string. */
+static uint32_t tag_of(uint64_t h)
+{
+	return (uint32_t)(h >> 32);
+}
+
+/* The slot holding `p` (len bytes), or the empty one where it would go. */
 static size_t slot_of(const struct lineage_pathset *s, const char *p, size_t len)
 {
-	size_t i = (size_t)gi_hash64(p, len) & s->mask;
+	uint64_t h = gi_hash64(p, len);
+	uint32_t tag = tag_of(h);
+	size_t i = (size_t)h & s->mask;
 
-	while (s->slots[i] && (strncmp(s->slots[i], p, len) || s->slots[i][len]))
+	while (s->slots[i] && (s->tags[i] != tag || strncmp(s->slots[i], p, len) || s->slots[i][len]))
 		i = (i + 1) & s->mask;
 	return i;
+}
+
+/* Put `path` into slot i (found empty by slot_of). */
+static void fill_slot(struct lineage_pathset *s, size_t i, const char *path, size_t len)
+{
+	s->slots[i] = path;
+	s->tags[i] = tag_of(gi_hash64(path, len));
+}
+
+static void pathset_alloc(struct lineage_pathset *s, size_t nslots)
+{
+	s->slots = gi_xcalloc(nslots, sizeof(*s->slots));
+	s->tags = gi_xmallocarray(nslots, sizeof(*s->tags));
+	s->mask = nslots - 1;
 }
 
 static void pathset_grow(struct lineage_pathset *s)
@@ -26,23 +49,26 @@ static void pathset_grow(struct lineage_pathset *s)
 	const char **old = s->slots;
 	size_t oldn = old ? s->mask + 1 : 0;
 
-	s->mask = oldn ? oldn * 2 - 1 : 63;
-	s->slots = gi_xcalloc(s->mask + 1, sizeof(*s->slots));
+	free(s->tags);
+	pathset_alloc(s, oldn ? oldn * 2 : 64);
 	for (size_t i = 0; i < oldn; i++)
-		if (old[i])
-			s->slots[slot_of(s, old[i], strlen(old[i]))] = old[i];
+		if (old[i]) {
+			size_t len = strlen(old[i]);
+
+			fill_slot(s, slot_of(s, old[i], len), old[i], len);
+		}
 	free(old);
 }
 
 void lineage_pathset_add(struct lineage_pathset *s, const char *path)
 {
-	size_t i;
+	size_t i, len = strlen(path);
 
 	if (!s->slots || (s->nr + 1) * 2 > s->mask + 1)
 		pathset_grow(s);
-	i = slot_of(s, path, strlen(path));
+	i = slot_of(s, path, len);
 	if (!s->slots[i]) {
-		s->slots[i] = path;
+		fill_slot(s, i, path, len);
 		s->nr++;
 	}
 }
@@ -53,8 +79,7 @@ void lineage_pathset_init(struct lineage_pathset *s, const char *const *paths, s
 
 	while (want < gi_st_mult(n, 2) + 2)
 		want *= 2;
-	s->slots = gi_xcalloc(want, sizeof(*s->slots));
-	s->mask = want - 1;
+	pathset_alloc(s, want);
 	s->nr = 0;
 	for (size_t i = 0; i < n; i++)
 		lineage_pathset_add(s, paths[i]);
@@ -70,6 +95,7 @@ void lineage_pathset_release(struct lineage_pathset *s)
 	if (!s)
 		return;
 	free(s->slots);
+	free(s->tags);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -171,6 +171,7 @@ int lineage_cfacts_decode(const void *buf, size_t len, struct lineage_cfacts *ou
  */
 struct lineage_pathset {
 	const char **slots; /* open addressing; NULL = empty */
+	uint32_t *tags;     /* per slot: high half of its path's hash */
 	size_t mask;        /* slots - 1 (a power of two minus one) */
 	size_t nr;
 };
