@@ -1410,19 +1410,25 @@ static int same_shape(struct lineage_build *bd, uint32_t i, const git_oid *old)
 	return same;
 }
 
-/* The resolver over the parent graph's paths (the same set: only modifications). */
+/* 1 if `path` is tracked in the parent's tree: a file or test node of its graph. */
+static int parent_has_path(void *data, const char *path)
+{
+	const struct lineage_build *bd = data;
+
+	return lineage_graph_find(bd->pg, LINEAGE_NODE_FILE, path) != LINEAGE_NONE ||
+	       lineage_graph_find(bd->pg, LINEAGE_NODE_TEST, path) != LINEAGE_NONE;
+}
+
+/*
+ * The resolver over the parent graph's paths (the same set: only
+ * modifications), looked up in the graph itself: a set of all its paths
+ * cost more than the few lookups an update makes.
+ */
 static void prepare_update_sources(struct lineage_build *bd)
 {
-	const struct lineage_graph *g = bd->pg;
-	size_t n = 0;
-
-	bd->paths = gi_xmallocarray(g->nnodes ? g->nnodes : 1, sizeof(*bd->paths));
-	for (uint32_t i = 0; i < g->nnodes; i++)
-		if (g->nodes[i].kind == LINEAGE_NODE_FILE || g->nodes[i].kind == LINEAGE_NODE_TEST)
-			bd->paths[n++] = g->pool + g->nodes[i].name;
-	lineage_pathset_init(&bd->set, bd->paths, n);
 	grow_py(bd);
-	bd->res.paths = &bd->set;
+	bd->res.paths = NULL;
+	bd->res.has_path = parent_has_path;
 	bd->res.roots = bd->cfg ? &bd->cfg->roots : NULL;
 	bd->res.include_dirs = bd->cfg ? &bd->cfg->include_dirs : NULL;
 	bd->res.facts_of = facts_of;

@@ -143,7 +143,9 @@ static int add_segments(struct gi_buf *out, const char *p, size_t n)
 
 static int found(const struct lineage_resolver *r, const struct gi_buf *b)
 {
-	return b->len && lineage_pathset_has(r->paths, b->ptr, b->len);
+	if (!b->len)
+		return 0;
+	return r->paths ? lineage_pathset_has(r->paths, b->ptr, b->len) : r->has_path(r->data, b->ptr);
 }
 
 /* ---- Python modules ------------------------------------------------------------------- */

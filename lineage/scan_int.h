@@ -195,6 +195,7 @@ typedef const struct lineage_pyfacts *(*lineage_pyfacts_fn)(void *data, const ch
 
 struct lineage_resolver {
 	const struct lineage_pathset *paths;  /* the tree's tracked paths */
+	int (*has_path)(void *data, const char *path); /* else this says (data below) */
 	const struct gi_strvec *roots;        /* Python roots ("." = the top);
 						 NULL or empty: ".", "src" */
 	const struct gi_strvec *include_dirs; /* C include dirs; NULL: none */
