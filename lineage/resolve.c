@@ -12,52 +12,53 @@
 
 /* ---- the path set -------------------------------------------------------------- */
 
-/* The tag kept beside a slot: the hash's high half, compared before the string. */
+/* The tag kept in a slot: the hash's high half, compared before the string. */
 static uint32_t tag_of(uint64_t h)
 {
 	return (uint32_t)(h >> 32);
 }
 
-/* The slot holding `p` (len bytes), or the empty one where it would go. */
+/*
+ * The slot holding `p` (len bytes), or the empty one where it would go.
+ * A slot is 8 bytes (tag, index + 1 into strs), so a probe is one cache
+ * miss and the string is read only when the tags agree.
+ */
 static size_t slot_of(const struct lineage_pathset *s, const char *p, size_t len)
 {
 	uint64_t h = gi_hash64(p, len);
 	uint32_t tag = tag_of(h);
 	size_t i = (size_t)h & s->mask;
+	const struct lineage_pathslot *sl;
 
-	while (s->slots[i] && (s->tags[i] != tag || strncmp(s->slots[i], p, len) || s->slots[i][len]))
+	while ((sl = &s->slots[i])->idx) {
+		const char *q = s->strs[sl->idx - 1];
+
+		if (sl->tag == tag && !strncmp(q, p, len) && !q[len])
+			break;
 		i = (i + 1) & s->mask;
+	}
 	return i;
 }
 
-/* Put `path` into slot i (found empty by slot_of). */
-static void fill_slot(struct lineage_pathset *s, size_t i, const char *path, size_t len)
+/* Put strs[k] into slot i (found empty by slot_of). */
+static void fill_slot(struct lineage_pathset *s, size_t i, size_t k, size_t len)
 {
-	s->slots[i] = path;
-	s->tags[i] = tag_of(gi_hash64(path, len));
-}
-
-static void pathset_alloc(struct lineage_pathset *s, size_t nslots)
-{
-	s->slots = gi_xcalloc(nslots, sizeof(*s->slots));
-	s->tags = gi_xmallocarray(nslots, sizeof(*s->tags));
-	s->mask = nslots - 1;
+	s->slots[i].tag = tag_of(gi_hash64(s->strs[k], len));
+	s->slots[i].idx = (uint32_t)k + 1;
 }
 
 static void pathset_grow(struct lineage_pathset *s)
 {
-	const char **old = s->slots;
-	size_t oldn = old ? s->mask + 1 : 0;
+	size_t n = s->slots ? (s->mask + 1) * 2 : 64;
 
-	free(s->tags);
-	pathset_alloc(s, oldn ? oldn * 2 : 64);
-	for (size_t i = 0; i < oldn; i++)
-		if (old[i]) {
-			size_t len = strlen(old[i]);
+	free(s->slots);
+	s->slots = gi_xcalloc(n, sizeof(*s->slots));
+	s->mask = n - 1;
+	for (size_t k = 0; k < s->nr; k++) {
+		size_t len = strlen(s->strs[k]);
 
-			fill_slot(s, slot_of(s, old[i], len), old[i], len);
-		}
-	free(old);
+		fill_slot(s, slot_of(s, s->strs[k], len), k, len);
+	}
 }
 
 void lineage_pathset_add(struct lineage_pathset *s, const char *path)
@@ -67,27 +68,34 @@ void lineage_pathset_add(struct lineage_pathset *s, const char *path)
 	if (!s->slots || (s->nr + 1) * 2 > s->mask + 1)
 		pathset_grow(s);
 	i = slot_of(s, path, len);
-	if (!s->slots[i]) {
-		fill_slot(s, i, path, len);
-		s->nr++;
-	}
+	if (s->slots[i].idx)
+		return;
+	if (s->nr >= UINT32_MAX - 1)
+		gi_die("too many paths");
+	GI_ALLOC_GROW(s->strs, s->nr + 1, s->astrs);
+	s->strs[s->nr] = path;
+	fill_slot(s, i, s->nr, len);
+	s->nr++;
 }
 
 void lineage_pathset_init(struct lineage_pathset *s, const char *const *paths, size_t n)
 {
 	size_t want = 64;
 
+	memset(s, 0, sizeof(*s));
 	while (want < gi_st_mult(n, 2) + 2)
 		want *= 2;
-	pathset_alloc(s, want);
-	s->nr = 0;
+	s->slots = gi_xcalloc(want, sizeof(*s->slots));
+	s->mask = want - 1;
+	s->strs = gi_xmallocarray(n ? n : 1, sizeof(*s->strs));
+	s->astrs = n ? n : 1;
 	for (size_t i = 0; i < n; i++)
 		lineage_pathset_add(s, paths[i]);
 }
 
 int lineage_pathset_has(const struct lineage_pathset *s, const char *path, size_t len)
 {
-	return s->slots && s->slots[slot_of(s, path, len)] != NULL;
+	return s->slots && s->slots[slot_of(s, path, len)].idx != 0;
 }
 
 void lineage_pathset_release(struct lineage_pathset *s)
@@ -95,7 +103,7 @@ void lineage_pathset_release(struct lineage_pathset *s)
 	if (!s)
 		return;
 	free(s->slots);
-	free(s->tags);
+	free(s->strs);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -169,10 +169,16 @@ int lineage_cfacts_decode(const void *buf, size_t len, struct lineage_cfacts *ou
  * once per tree: O(n) to build, O(1) per lookup.  The strings are BORROWED:
  * they must outlive the set.  init allocates; release frees the table only.
  */
+struct lineage_pathslot {
+	uint32_t tag; /* high half of the path's hash */
+	uint32_t idx; /* 1 + its index in strs; 0 = empty */
+};
+
 struct lineage_pathset {
-	const char **slots; /* open addressing; NULL = empty */
-	uint32_t *tags;     /* per slot: high half of its path's hash */
-	size_t mask;        /* slots - 1 (a power of two minus one) */
+	struct lineage_pathslot *slots; /* open addressing */
+	const char **strs;              /* the members, in order added */
+	size_t astrs;
+	size_t mask;                    /* slots - 1 (a power of two minus one) */
 	size_t nr;
 };
 
