@@ -273,6 +273,8 @@ int lineage_cscan(const char *path, const char *buf, size_t len, struct lineage_
 		c_step(&s, &bol);
 	if ((size_t)(s.end - s.line_begin) > LINEAGE_SCAN_MAX_LINE)
 		c_warn(&s, GI_ELIMIT, LINEAGE_SCAN_LONG_LINE, "line longer than 1 MiB");
+	out->includes = lineage_scan_shrink(out->includes, out->nincludes, &out->aincludes,
+					    sizeof(*out->includes));
 	return s.rc;
 }
 

@@ -640,12 +640,29 @@ int lineage_pyscan(const char *path, const char *buf, size_t len, struct lineage
 	}
 	gi_strvec_sort_uniq(&out->defs);
 done:
+	out->imports = lineage_scan_shrink(out->imports, out->nimports, &out->aimports,
+					   sizeof(*out->imports));
+	out->paths = lineage_scan_shrink(out->paths, out->npaths, &out->apaths, sizeof(*out->paths));
+	out->defs.v = lineage_scan_shrink(out->defs.v, out->defs.nr, &out->defs.alloc,
+					  sizeof(*out->defs.v));
 	free(s.toks);
 	gi_buf_release(&s.dotted);
 	return s.rc;
 }
 
 /* ---- cache form ------------------------------------------------------------------ */
+
+void *lineage_scan_shrink(void *p, size_t nr, size_t *alloc, size_t size)
+{
+	if (*alloc <= nr)
+		return p;
+	*alloc = nr;
+	if (!nr) {
+		free(p);
+		return NULL;
+	}
+	return gi_xreallocarray(p, nr, size);
+}
 
 #define PY_MAGIC "GIPY"
 

@@ -126,6 +126,12 @@ struct lineage_scan_reader {
 int lineage_scan_put_uint(struct gi_buf *b, uint64_t v);
 int lineage_scan_put_str(struct gi_buf *b, const char *s);
 uint64_t lineage_scan_get_uint(struct lineage_scan_reader *r);
+/*
+ * Array `p` of nr used / *alloc allocated entries of `size` bytes cut down
+ * to nr (NULL when 0): a tree's facts stay in memory for the whole build,
+ * and growth leaves most of each small array unused.  Returns the array.
+ */
+void *lineage_scan_shrink(void *p, size_t nr, size_t *alloc, size_t size);
 /* A count of entries, each at least `min_size` bytes: bounded by what is left. */
 size_t lineage_scan_get_count(struct lineage_scan_reader *r, size_t min_size);
 /* An owned string (no NUL inside allowed), or NULL (encoded NULL or fault). */
