@@ -142,6 +142,17 @@ static void add_edge(struct lineage_build *bd, uint32_t from, uint32_t to, int k
 	bd->nuedges++;
 }
 
+/* root + name, allocated (one per tracked file: no printf). */
+static char *join_path(const char *root, const char *name)
+{
+	size_t a = strlen(root), b = strlen(name);
+	char *p = gi_xmalloc(gi_st_add(gi_st_add(a, b), 1));
+
+	memcpy(p, root, a);
+	memcpy(p + a, name, b + 1);
+	return p;
+}
+
 static int add_entry(const char *root, const git_tree_entry *e, void *payload)
 {
 	struct lineage_build *bd = payload;
@@ -151,7 +162,7 @@ static int add_entry(const char *root, const git_tree_entry *e, void *payload)
 	    mode != GIT_FILEMODE_LINK)
 		return 0;
 	GI_ALLOC_GROW(bd->files, bd->nfiles + 1, bd->afiles);
-	bd->files[bd->nfiles].path = gi_xstrfmt("%s%s", root, git_tree_entry_name(e));
+	bd->files[bd->nfiles].path = join_path(root, git_tree_entry_name(e));
 	git_oid_cpy(&bd->files[bd->nfiles].oid, git_tree_entry_id(e));
 	bd->files[bd->nfiles].link = mode == GIT_FILEMODE_LINK;
 	bd->nfiles++;
