@@ -113,6 +113,31 @@ static void test_lineage_resolve__pathset(void **state)
 	free(names);
 }
 
+/* A set grown one path at a time (rehashed several times) keeps every member once. */
+static void test_lineage_resolve__pathset_grow(void **state)
+{
+	enum { N = 5000 };
+	char **names = malloc(N * sizeof(*names));
+	struct lineage_pathset s;
+
+	(void)state;
+	lineage_pathset_init(&s, NULL, 0);
+	assert_false(lineage_pathset_has(&s, "a", 1));
+	for (size_t i = 0; i < N; i++) {
+		names[i] = gi_xstrfmt("d%zu/f%zu.py", i % 13, i);
+		lineage_pathset_add(&s, names[i]);
+		lineage_pathset_add(&s, names[i / 2]); /* a duplicate: ignored */
+	}
+	assert_int_equal(s.nr, N);
+	for (size_t i = 0; i < N; i++)
+		assert_true(lineage_pathset_has(&s, names[i], strlen(names[i])));
+	assert_false(lineage_pathset_has(&s, "d0/f1.py", 8));
+	lineage_pathset_release(&s);
+	for (size_t i = 0; i < N; i++)
+		free(names[i]);
+	free(names);
+}
+
 static void test_lineage_resolve__modules(void **state)
 {
 	static const char *const files[] = {
@@ -273,6 +298,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lineage_resolve__pathset),
+		cmocka_unit_test(test_lineage_resolve__pathset_grow),
 		cmocka_unit_test(test_lineage_resolve__modules),
 		cmocka_unit_test(test_lineage_resolve__src_layout_and_roots),
 		cmocka_unit_test(test_lineage_resolve__reexport_chain),
