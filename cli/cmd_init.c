@@ -8,6 +8,7 @@
 #include "cli.h"
 
 #include "history.h"
+#include "impact.h"
 
 #include <string.h>
 
@@ -21,14 +22,16 @@ static const char usage_text[] =
 	"\n"
 	"    -q        print nothing but warnings\n"
 	"    --check   only run the store's integrity check and check its per-test\n"
-	"              summary against the results: exit 0 when both pass, 2 (and\n"
-	"              why) when the store is missing, corrupt or too new\n"
+	"              summary and the model's replay snapshot against the results:\n"
+	"              exit 0 when all pass, 2 (and why) when the store is missing,\n"
+	"              corrupt or too new\n"
 	"    --repair  when the store is corrupt, unreadable or from a newer\n"
 	"              git-impact, move it aside to impact.db.corrupt-<time> (it is\n"
 	"              never deleted), create a fresh store, ingest git history and\n"
 	"              import the results shared in " INIT_NOTES_REF "; a store\n"
 	"              that passes its integrity check is kept, its per-test\n"
-	"              summary rebuilt if it disagrees with the results\n";
+	"              summary rebuilt if it disagrees with the results and a wrong\n"
+	"              replay snapshot dropped (the next select rebuilds it)\n";
 
 /* The error main() met opening the store, set again as the current error. */
 static int store_error(struct cli_ctx *ctx)
@@ -43,7 +46,8 @@ static int check(struct cli_ctx *ctx, int quiet)
 
 	if (!ctx->store)
 		return store_error(ctx);
-	if ((err = store_check(ctx->store)) || (err = history_stats_verify(ctx->store, 0)))
+	if ((err = store_check(ctx->store)) || (err = history_stats_verify(ctx->store, 0)) ||
+	    (err = impact_replay_verify(ctx->store, 0, NULL)))
 		return err;
 	if (!quiet)
 		printf("store '%s' passes its integrity check (schema version %d)\n",
@@ -122,6 +126,16 @@ static int repair_summary(struct cli_ctx *ctx, int quiet)
 	return 0;
 }
 
+/* A kept store whose replay snapshot is wrong loses it (select rebuilds it). */
+static int repair_snapshot(struct cli_ctx *ctx, int quiet)
+{
+	int dropped = 0, err = impact_replay_verify(ctx->store, 1, &dropped);
+
+	if (!err && dropped && !quiet)
+		printf("repair: dropped the replay snapshot; the next select rebuilds it\n");
+	return err;
+}
+
 static int repair(struct cli_ctx *ctx, int quiet)
 {
 	char *aside = NULL;
@@ -139,8 +153,8 @@ static int repair(struct cli_ctx *ctx, int quiet)
 		goto done;
 	if (aside)
 		err = import_notes(ctx, aside, quiet);
-	else
-		err = repair_summary(ctx, quiet);
+	else if (!(err = repair_summary(ctx, quiet)))
+		err = repair_snapshot(ctx, quiet);
 done:
 	free(aside);
 	return err;

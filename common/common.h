@@ -29,6 +29,7 @@ enum {
 	GI_EINPUT = -4,    /* malformed input file */
 	GI_ECORRUPT = -5,  /* the store is damaged or foreign */
 	GI_ELIMIT = -6,    /* a size limit was exceeded */
+	GI_EBUSY = -7,     /* another process changed the store first: retry later */
 };
 
 #if defined(__GNUC__)

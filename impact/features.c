@@ -14,6 +14,8 @@
 #define EMA_ALPHA 0.3   /* weight of the newest execution in the failure average */
 #define DUR_ALPHA 0.3
 #define RECENT_K 5      /* "failures in the last k runs" */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 struct loader {
 	struct impact_hist *h;
@@ -285,7 +287,18 @@ static int load_lineage(struct store *s, struct impact_hist *h)
 	return err;
 }
 
-int impact_hist_load(struct store *s, struct impact_hist *h)
+/* The results of each loaded run, one run at a time (the runs are a recent few). */
+static int load_run_results(struct store *s, struct loader *l)
+{
+	int err = 0;
+
+	for (size_t i = 0; !err && i < l->h->nruns; i++)
+		err = store_run_results_of(s, l->h->runs[i].id, add_result, l);
+	return err;
+}
+
+/* Load the runs after (time, id), or every run when `all`. */
+static int hist_load(struct store *s, struct impact_hist *h, int all, int64_t time, int64_t id)
 {
 	struct loader l;
 	int err;
@@ -293,10 +306,11 @@ int impact_hist_load(struct store *s, struct impact_hist *h)
 	memset(h, 0, sizeof(*h));
 	memset(&l, 0, sizeof(l));
 	l.h = h;
-	if ((err = store_tests_each(s, add_test, &l)) || (err = store_runs_each(s, add_run, &l)))
+	if ((err = store_tests_each(s, add_test, &l)) ||
+	    (err = store_runs_after_each(s, all ? INT64_MIN : time, all ? INT64_MIN : id, add_run, &l)))
 		goto done;
 	index_runs(&l);
-	if ((err = store_run_results_each(s, add_result, &l)))
+	if ((err = all ? store_run_results_each(s, add_result, &l) : load_run_results(s, &l)))
 		goto done;
 	group_results(&l);
 	index_tests(h);
@@ -308,6 +322,29 @@ done:
 	if (err)
 		impact_hist_release(h);
 	return err;
+}
+
+int impact_hist_load(struct store *s, struct impact_hist *h)
+{
+	return hist_load(s, h, 1, 0, 0);
+}
+
+int impact_hist_load_after(struct store *s, struct impact_hist *h, int64_t time, int64_t id)
+{
+	return hist_load(s, h, 0, time, id);
+}
+
+long impact_hist_index(const struct impact_hist *h, int64_t id)
+{
+	return find_id(h->ids, h->ntests, id);
+}
+
+const char *impact_states_params(void)
+{
+	/* what update_one() and impact_features() compute with: a change here
+	 * changes every state a replay computes */
+	return "ema " STR(EMA_ALPHA) " dur " STR(DUR_ALPHA) " recent " STR(RECENT_K)
+	       " bloom " STR(IMPACT_BLOOM_WORDS) " age-in-runs";
 }
 
 void impact_hist_release(struct impact_hist *h)

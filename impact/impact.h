@@ -336,6 +336,15 @@ struct impact_eval {
  * released with impact_eval_release().
  */
 int impact_evaluate(struct store *s, const struct impact_eval_opts *o, struct impact_eval *out);
+
+/*
+ * Check the store's replay snapshot (kept by select so that it replays
+ * only the runs recorded since) against a full replay of the runs it
+ * covers.  0 when it agrees or there is none; GI_ECORRUPT naming the store
+ * when it is damaged, foreign or disagrees.  With `repair` such a snapshot
+ * is dropped instead (the next select rebuilds it) and *dropped set to 1.
+ */
+int impact_replay_verify(struct store *s, int repair, int *dropped);
 void impact_eval_release(struct impact_eval *e);
 
 #endif

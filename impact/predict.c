@@ -19,6 +19,7 @@
 #define ALWAYS_VALUE 2.0   /* above every score: selected whatever the threshold */
 /* a in score * (m / (m + d))^a; on iofrol 1 beat 0.5 and 2 at 40% of test time */
 #define PRIORITY_POWER 1.0
+#define REPLAY_FORMAT 1 /* of the replay snapshot: see replay_format() */
 
 double impact_priority(double score, double duration, double median)
 {
@@ -187,21 +188,15 @@ static size_t max_run_size(const struct impact_hist *h)
 	return m;
 }
 
-int impact_replay_history(struct store *s, struct impact_replay *rp, impact_replay_fn fn,
-			  void *data)
+/* Replay runs [0, upto) of rp->hist from the state *rp holds. */
+static int replay_runs(struct impact_replay *rp, size_t upto, impact_replay_fn fn, void *data)
 {
-	struct selector_example *ex = NULL;
-	double *value = NULL;
-	int err;
+	size_t max = max_run_size(&rp->hist);
+	struct selector_example *ex = gi_xmallocarray(max, sizeof(*ex));
+	double *value = gi_xmallocarray(max, sizeof(*value));
+	int err = 0;
 
-	memset(rp, 0, sizeof(*rp));
-	selector_model_init(&rp->model, MODEL_LAMBDA);
-	if ((err = impact_hist_load(s, &rp->hist)))
-		goto done;
-	rp->st = impact_states_new(&rp->hist);
-	ex = gi_xmallocarray(max_run_size(&rp->hist), sizeof(*ex));
-	value = gi_xmallocarray(max_run_size(&rp->hist), sizeof(*value));
-	for (size_t i = 0; i < rp->hist.nruns; i++) {
+	for (size_t i = 0; i < upto; i++) {
 		const struct impact_hrun *run = &rp->hist.runs[i];
 
 		score_run(rp, run, value);
@@ -212,13 +207,231 @@ int impact_replay_history(struct store *s, struct impact_replay *rp, impact_repl
 		if ((err = train(rp, run, ex)))
 			goto done;
 		impact_states_update(rp->st, &rp->hist, run);
+		rp->nruns++;
+		rp->last_time = run->time;
+		rp->last_id = run->id;
 	}
 done:
 	free(ex);
 	free(value);
-	if (err)
+	return err;
+}
+
+/* Load the whole history into a fresh replay (released on failure). */
+static int replay_start(struct store *s, struct impact_replay *rp)
+{
+	int err;
+
+	memset(rp, 0, sizeof(*rp));
+	selector_model_init(&rp->model, MODEL_LAMBDA);
+	if ((err = impact_hist_load(s, &rp->hist)))
+		return err;
+	rp->st = impact_states_new(&rp->hist);
+	return 0;
+}
+
+int impact_replay_history(struct store *s, struct impact_replay *rp, impact_replay_fn fn,
+			  void *data)
+{
+	int err;
+
+	if ((err = replay_start(s, rp)))
+		return err;
+	if ((err = replay_runs(rp, rp->hist.nruns, fn, data)))
 		impact_replay_release(rp);
 	return err;
+}
+
+/*
+ * What a snapshot must have been written with to be resumed: every
+ * constant the replay computes with.  Change REPLAY_FORMAT with anything
+ * else that changes what a replay computes (features, calibration).
+ */
+static const char *replay_format(void)
+{
+	static char text[256];
+
+	if (!*text)
+		snprintf(text, sizeof(text), "replay %d model %d/%d lambda %.17g forget %.17g "
+			 "flaky %.17g always %.17g power %.17g states %s", REPLAY_FORMAT,
+			 SELECTOR_MODEL_VERSION, SELECTOR_NFEATURES, MODEL_LAMBDA, MODEL_FORGET,
+			 FLAKY_WEIGHT, ALWAYS_VALUE, PRIORITY_POWER, impact_states_params());
+	return text;
+}
+
+/* Whether the snapshot was written by this replay on this schema, covering what it says. */
+static int snapshot_usable(struct store *s, const struct store_replay_snapshot *snap)
+{
+	size_t runs = 0;
+	int err;
+
+	if (strcmp(snap->format, replay_format()) || snap->schema != STORE_SCHEMA_VERSION)
+		return gi_error_setc(GI_ECORRUPT, "it was written by another version ('%s', "
+				     "schema %d)", snap->format, snap->schema);
+	if ((err = store_runs_count_upto(s, snap->last_time, snap->last_id, &runs)))
+		return err;
+	if (runs != snap->runs)
+		return gi_error_setc(GI_ECORRUPT, "it covers %zu runs, the store holds %zu up to "
+				     "its last", snap->runs, runs);
+	return 0;
+}
+
+/* Resume from the snapshot: load only the runs after it.  GI_ECORRUPT: unusable. */
+static int resume(struct store *s, struct impact_replay *rp,
+		  const struct store_replay_snapshot *snap)
+{
+	int err;
+
+	memset(rp, 0, sizeof(*rp));
+	if ((err = snapshot_usable(s, snap)) ||
+	    (err = impact_hist_load_after(s, &rp->hist, snap->last_time, snap->last_id)))
+		return err;
+	rp->st = impact_states_new(&rp->hist);
+	if ((err = impact_snapshot_decode(rp, snap->data, snap->len))) {
+		impact_replay_release(rp);
+		return err;
+	}
+	rp->nruns = snap->runs;
+	rp->last_time = snap->last_time;
+	rp->last_id = snap->last_id;
+	return 0;
+}
+
+/*
+ * Write the state as the store's snapshot, in the read transaction it was
+ * computed in.  Never fatal: a store another process wrote since (GI_EBUSY)
+ * keeps its snapshot, anything else is a warning.  0, or -1 to roll back.
+ */
+static int save_snapshot(struct store *s, const struct impact_replay *rp)
+{
+	struct store_replay_snapshot snap = { 0 };
+	struct gi_buf b;
+	int err;
+
+	if ((err = impact_snapshot_encode(rp, &b)))
+		goto done;
+	snap.format = (char *)replay_format();
+	snap.schema = STORE_SCHEMA_VERSION;
+	snap.last_time = rp->last_time;
+	snap.last_id = rp->last_id;
+	snap.runs = rp->nruns;
+	snap.data = b.ptr;
+	snap.len = b.len;
+	err = store_replay_put(s, &snap);
+done:
+	gi_buf_release(&b);
+	if (err < 0 && err != GI_EBUSY)
+		gi_warn("cannot save the replay snapshot: %s", gi_error_last());
+	gi_error_clear();
+	return err < 0 ? -1 : 0;
+}
+
+/* Resume from the stored snapshot when it is usable; 1 if resumed. */
+static int try_resume(struct store *s, struct impact_replay *rp, int *err)
+{
+	struct store_replay_snapshot snap;
+
+	*err = store_replay_get(s, &snap);
+	if (*err == GI_ENOTFOUND) {
+		gi_error_clear();
+		*err = 0;
+		return 0;
+	}
+	if (!*err && (*err = resume(s, rp, &snap)) == GI_ECORRUPT) {
+		gi_warn("store '%s': the replay snapshot is ignored and rebuilt: %s",
+			store_path(s), gi_error_last());
+		gi_error_clear();
+		*err = 0;
+	}
+	store_replay_snapshot_release(&snap);
+	return !*err && rp->st;
+}
+
+int impact_replay_latest(struct store *s, struct impact_replay *rp)
+{
+	int err, resumed;
+
+	memset(rp, 0, sizeof(*rp));
+	if ((err = store_begin_read(s)))
+		return err;
+	resumed = try_resume(s, rp, &err);
+	if (!err && !resumed)
+		err = replay_start(s, rp);
+	if (!err)
+		err = replay_runs(rp, rp->hist.nruns, NULL, NULL);
+	if (!err && rp->nruns && (!resumed || rp->hist.nruns) && !store_is_readonly(s) &&
+	    save_snapshot(s, rp)) {
+		store_rollback(s);
+		return 0;
+	}
+	if (err) {
+		store_rollback(s);
+		impact_replay_release(rp);
+		return err;
+	}
+	if (store_commit(s)) {
+		gi_warn("%s", gi_error_last());
+		gi_error_clear();
+	}
+	return 0;
+}
+
+/* The snapshot a full replay of the first snap->runs runs gives, compared. */
+static int snapshot_agrees(struct store *s, const struct store_replay_snapshot *snap)
+{
+	struct impact_replay rp;
+	struct gi_buf b = GI_BUF_INIT;
+	int err;
+
+	if ((err = snapshot_usable(s, snap)) || (err = replay_start(s, &rp)))
+		return err;
+	if (snap->runs > rp.hist.nruns)
+		err = gi_error_setc(GI_ECORRUPT, "it covers more runs than the store holds");
+	else if (!(err = replay_runs(&rp, snap->runs, NULL, NULL)) &&
+		 !(err = impact_snapshot_encode(&rp, &b)) &&
+		 (b.len != snap->len || memcmp(b.ptr, snap->data, b.len)))
+		err = gi_error_setc(GI_ECORRUPT, "it disagrees with a replay of the %zu runs it covers",
+				    snap->runs);
+	gi_buf_release(&b);
+	impact_replay_release(&rp);
+	return err;
+}
+
+static int drop_snapshot(struct store *s)
+{
+	int err;
+
+	if ((err = store_begin(s)))
+		return err;
+	if ((err = store_replay_drop(s))) {
+		store_rollback(s);
+		return err;
+	}
+	return store_commit(s);
+}
+
+int impact_replay_verify(struct store *s, int repair, int *dropped)
+{
+	struct store_replay_snapshot snap;
+	int err = store_replay_get(s, &snap);
+
+	if (err == GI_ENOTFOUND) {
+		gi_error_clear();
+		return 0;
+	}
+	if (!err && (err = snapshot_agrees(s, &snap)) == GI_ECORRUPT)
+		err = gi_error_setc(GI_ECORRUPT, "store '%s': the replay snapshot is wrong: %s; "
+				    "'git impact init --repair' drops it", store_path(s),
+				    gi_error_last());
+	store_replay_snapshot_release(&snap);
+	if (err != GI_ECORRUPT || !repair)
+		return err;
+	fprintf(stderr, "repair: %s\n", gi_error_last());
+	gi_error_clear();
+	if ((err = drop_snapshot(s)))
+		return err;
+	*dropped = 1;
+	return 0;
 }
 
 int impact_replay_guarantee(const struct impact_replay *rp, double recall, double confidence,
@@ -389,7 +602,7 @@ int impact_predict(struct store *store, const struct impact_select_opts *o,
 
 	if (cannot_state(store, o, sel, &err))
 		return err;
-	if ((err = impact_replay_history(store, &rp, NULL, NULL)))
+	if ((err = impact_replay_latest(store, &rp)))
 		return err;
 	score_selection(&rp, sel);
 	if ((err = impact_replay_guarantee(&rp, o->recall, o->confidence, o->level_test, g)))

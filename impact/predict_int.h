@@ -71,6 +71,15 @@ struct impact_tstate {
 int impact_hist_load(struct store *s, struct impact_hist *h);
 void impact_hist_release(struct impact_hist *h);
 
+/* Load the runs after (time, id) in (time, id) order with their results, and every test. */
+int impact_hist_load_after(struct store *s, struct impact_hist *h, int64_t time, int64_t id);
+
+/* Index of the test with store id `id` in h, or -1. */
+long impact_hist_index(const struct impact_hist *h, int64_t id);
+
+/* The constants the per-test states are computed with, as text (for the snapshot's format). */
+const char *impact_states_params(void);
+
 /* Index of the test named `name` in h, or -1. */
 long impact_hist_find(const struct impact_hist *h, const char *name);
 
@@ -120,6 +129,8 @@ struct impact_replay {
 	size_t ntest_values, test_alloc; /* coin in an audited run: its score */
 	size_t ntest_audit;             /* of test_values: from audit samples */
 	size_t full_runs;
+	size_t nruns;                   /* runs replayed, with those a snapshot held */
+	int64_t last_time, last_id;     /* the last of them in (time, id) order */
 };
 
 /*
@@ -137,6 +148,24 @@ typedef int (*impact_replay_fn)(void *data, const struct impact_replay *rp,
 int impact_replay_history(struct store *s, struct impact_replay *rp, impact_replay_fn fn,
 			  void *data);
 void impact_replay_release(struct impact_replay *rp);
+
+/*
+ * The replay up to the newest run: from the store's snapshot when it is
+ * valid (only the runs after it are loaded and replayed), else of the
+ * whole history; the snapshot is then saved when the store is writable.
+ * A snapshot that cannot be used gets a one-line warning naming the store.
+ */
+int impact_replay_latest(struct store *s, struct impact_replay *rp);
+
+/*
+ * The snapshot's bytes (snapshot.c): everything *rp holds but the history
+ * (the model, the states of the tests that ran, by store id, calibration
+ * values and counters), checksummed.  impact_snapshot_decode() fills a
+ * replay whose history (tests) is loaded and states fresh; GI_ECORRUPT
+ * with the reason when the bytes are damaged or name an unknown test.
+ */
+int impact_snapshot_encode(const struct impact_replay *rp, struct gi_buf *out);
+int impact_snapshot_decode(struct impact_replay *rp, const void *data, size_t len);
 
 /* The guarantee the calibration values so far support. */
 int impact_replay_guarantee(const struct impact_replay *rp, double recall, double confidence,

@@ -178,6 +178,24 @@ const char *const store_migrations[] = {
 	 * (20-28 ms -> under 1 ms on 1,000 runs of 10,000 tests).
 	 */
 	"CREATE INDEX results_failed ON results(run_id, outcome) WHERE outcome IN (1, 2);",
+
+	/*
+	 * 5 -> 6: the model's replay state after the runs up to (last_time,
+	 * last_id) in (time, id) order (store_replay.c), so that select replays
+	 * only the runs recorded since.  A write that changes a covered run or
+	 * what its replay reads deletes the row in the same transaction.
+	 */
+	"CREATE TABLE replay_snapshot("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1)," /* one row at most */
+	"  format TEXT NOT NULL,"           /* version key of the replay that wrote it */
+	"  schema INTEGER NOT NULL,"        /* store schema version when written */
+	"  last_time INTEGER NOT NULL,"     /* the last run covered, by (time, id) */
+	"  last_id INTEGER NOT NULL,"
+	"  runs INTEGER NOT NULL,"          /* runs covered */
+	"  data BLOB NOT NULL"              /* the state, checksummed (impact/snapshot.c) */
+	");",
 };
 
 const int store_nmigrations = (int)GI_ARRAY_SIZE(store_migrations);
+_Static_assert(GI_ARRAY_SIZE(store_migrations) == STORE_SCHEMA_VERSION,
+	       "a migration was added: set STORE_SCHEMA_VERSION in store.h to the count");

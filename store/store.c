@@ -88,10 +88,28 @@ int store_begin(struct store *s)
 	if (s->in_tx)
 		return gi_error_set("internal error: nested store transaction");
 	s->run_cache.id = 0;
+	store_replay_forget(s);
 	if (store_exec(s, "BEGIN IMMEDIATE"))
 		return GI_ERROR;
 	s->in_tx = 1;
 	return 0;
+}
+
+int store_begin_read(struct store *s)
+{
+	if (s->in_tx)
+		return gi_error_set("internal error: nested store transaction");
+	s->run_cache.id = 0;
+	store_replay_forget(s);
+	if (store_exec(s, "BEGIN DEFERRED"))
+		return GI_ERROR;
+	s->in_tx = 1;
+	return 0;
+}
+
+int store_is_readonly(const struct store *s)
+{
+	return s->readonly;
 }
 
 int store_commit(struct store *s)
@@ -103,6 +121,7 @@ int store_commit(struct store *s)
 		return GI_ERROR;
 	}
 	s->in_tx = 0;
+	store_replay_forget(s);
 	return 0;
 }
 
@@ -111,6 +130,7 @@ void store_rollback(struct store *s)
 	if (!s || !s->in_tx)
 		return;
 	s->run_cache.id = 0;
+	store_replay_forget(s);
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	s->in_tx = 0;
 }

@@ -15,7 +15,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 enum store_open_flags {
 	STORE_CREATE = 1 << 0,   /* create the file (and its folder) if missing */
@@ -652,5 +652,61 @@ int store_run_audit_refresh(struct store *s, int64_t run);
 
 /* How many runs (not full) have an audit sample, and how many of them miss a heads result. */
 int store_audit_runs(struct store *s, size_t *runs, size_t *dropped);
+
+/* Call fn for every run after (time, id) in (time, id) order; as store_runs_each. */
+int store_runs_after_each(struct store *s, int64_t time, int64_t id,
+			  int (*fn)(void *data, const struct store_run *run), void *data);
+
+/* Call fn for every result of run `run`, ordered by test id; as above. */
+int store_run_results_of(struct store *s, int64_t run,
+			 int (*fn)(void *data, const struct store_run_result *row), void *data);
+
+/* How many runs are at or before (time, id) in (time, id) order. */
+int store_runs_count_upto(struct store *s, int64_t time, int64_t id, size_t *out);
+
+/* ---- replay snapshot (store_replay.c) ----------------------------------- */
+
+/*
+ * The model's replay state after the first `runs` runs in (time, id) order,
+ * the last of them (last_time, last_id).  `data` is opaque here (impact/
+ * encodes and checks it).  A write of the store that changes what a replay
+ * of a covered run reads (a run added before the last covered one, a
+ * result or the full flag of a covered run, a selection or the changes of
+ * a covered run's commit) deletes the snapshot in its own transaction.
+ */
+struct store_replay_snapshot {
+	char *format;       /* version key of the replay that wrote it */
+	int schema;         /* STORE_SCHEMA_VERSION when written */
+	int64_t last_time, last_id;
+	size_t runs;
+	void *data;
+	size_t len;
+};
+
+/* Read the snapshot into *out (caller releases).  GI_ENOTFOUND when none. */
+int store_replay_get(struct store *s, struct store_replay_snapshot *out);
+void store_replay_snapshot_release(struct store_replay_snapshot *snap);
+
+/*
+ * Write the snapshot (inside a transaction), unless the one stored covers
+ * more runs: then 1 and nothing written.  Inside a read transaction begun
+ * by store_begin_read(), fails with GI_EBUSY when another connection wrote
+ * since the read began (the snapshot would be stale).
+ */
+int store_replay_put(struct store *s, const struct store_replay_snapshot *snap);
+
+/* Delete the snapshot (inside a transaction). */
+int store_replay_drop(struct store *s);
+
+/*
+ * Begin a deferred transaction: reads see one consistent state of the
+ * store and a later write upgrades it, which SQLite refuses (GI_EBUSY)
+ * when another connection committed since.  End with store_commit() or
+ * store_rollback().
+ */
+int store_begin_read(struct store *s);
+
+/* 1 if the store was opened read-only. */
+int store_is_readonly(const struct store *s);
 
 #endif

@@ -71,7 +71,9 @@ int store_run_set_audit_packed(struct store *s, int64_t run, double share, uint6
 	sqlite3_bind_double(st, 2, share);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)seed);
 	sqlite3_bind_blob(st, 4, len ? expect : "", (int)len, SQLITE_STATIC);
-	return store_step_done(s, st, "linking a run to its audit sample");
+	if (store_step_done(s, st, "linking a run to its audit sample"))
+		return GI_ERROR;
+	return store_replay_touch_run(s, run, -1);
 }
 
 int store_run_set_audit(struct store *s, int64_t run, double share, uint64_t seed,
@@ -162,7 +164,9 @@ static int set_values(struct store *s, int64_t run, long n)
 		return GI_ERROR;
 	sqlite3_bind_int64(st, 1, run);
 	sqlite3_bind_int64(st, 2, n);
-	return store_step_done(s, st, "updating a run's audit values");
+	if (store_step_done(s, st, "updating a run's audit values"))
+		return GI_ERROR;
+	return store_replay_touch_run(s, run, -1);
 }
 
 int store_run_audit_refresh(struct store *s, int64_t run)

@@ -27,7 +27,8 @@ int store_git_commit_add(struct store *s, struct store_git_commit *c)
 	if ((err = store_step_done(s, st, "storing a commit")))
 		return err;
 	c->id = sqlite3_last_insert_rowid(s->db);
-	return 0;
+	/* its changes come next: a covered run at this commit would read them */
+	return store_replay_touch_commit(s, c->oid);
 }
 
 /* Bind a path side: NULL stays NULL; otherwise a BLOB of exactly len bytes. */
@@ -73,7 +74,8 @@ int store_git_commit_delete(struct store *s, const char *oid)
 	sqlite3_stmt *st;
 	int err;
 
-	if ((err = store_need_tx(s, "store_git_commit_delete")))
+	if ((err = store_need_tx(s, "store_git_commit_delete")) ||
+	    (err = store_replay_touch_commit(s, oid)))
 		return err;
 	/* explicit, so it does not depend on PRAGMA foreign_keys */
 	st = store_stmt(s, "DELETE FROM changes WHERE commit_id ="

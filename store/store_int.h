@@ -24,6 +24,12 @@ struct store {
 	struct {
 		int64_t id, time; /* the run whose results are being written (id 0: none) */
 	} run_cache;
+	struct {
+		int known;        /* 1: the fields below hold for this transaction */
+		int exists;       /* a replay snapshot is stored */
+		int64_t time, id; /* the last run it covers */
+		int64_t checked;  /* the run whose writes were last checked against it */
+	} replay;
 };
 
 /*
@@ -74,6 +80,16 @@ void store_run_map_release(struct store_run_map *m);
 int store_summary_add(struct store *s, int64_t run, int64_t test, int outcome, double duration);
 int store_summary_refresh(struct store *s, int64_t test);
 int store_summary_ensure(struct store *s);
+
+/*
+ * Keep the replay snapshot true (store_replay.c), inside the transaction
+ * that writes: drop it when run `run` (time < 0: read it) is one it
+ * covers, or when a run it covers is at commit `oid`.
+ */
+int store_replay_touch_run(struct store *s, int64_t run, int64_t time);
+int store_replay_touch_commit(struct store *s, const char *oid);
+/* Forget what is known of the snapshot (a transaction begins or ends). */
+void store_replay_forget(struct store *s);
 
 /* The schema: migrations[i] brings user_version i to i + 1. */
 extern const char *const store_migrations[];

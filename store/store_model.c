@@ -9,13 +9,22 @@
 int store_runs_each(struct store *s, int (*fn)(void *data, const struct store_run *run),
 		    void *data)
 {
+	return store_runs_after_each(s, INT64_MIN, INT64_MIN, fn, data);
+}
+
+int store_runs_after_each(struct store *s, int64_t time, int64_t id,
+			  int (*fn)(void *data, const struct store_run *run), void *data)
+{
 	sqlite3_stmt *st = store_stmt(s, "SELECT id, commit_oid, time, full, kind, audit_share, "
-					 "audit_seed, coalesce(audit_values, -1) FROM runs ORDER BY time, id");
+					 "audit_seed, coalesce(audit_values, -1) FROM runs "
+					 "WHERE time > ?1 OR (time = ?1 AND id > ?2) ORDER BY time, id");
 	struct store_run run;
 	int rc = SQLITE_DONE, err = 0;
 
 	if (!st)
 		return GI_ERROR;
+	sqlite3_bind_int64(st, 1, time);
+	sqlite3_bind_int64(st, 2, id);
 	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const unsigned char *c = sqlite3_column_text(st, 1), *k = sqlite3_column_text(st, 4);
 
@@ -35,6 +44,38 @@ int store_runs_each(struct store *s, int (*fn)(void *data, const struct store_ru
 	return err;
 }
 
+/* One row of a results statement selecting run_id, test_id, outcome, duration, audit. */
+static void result_of(sqlite3_stmt *st, struct store_run_result *row)
+{
+	row->run = sqlite3_column_int64(st, 0);
+	row->test = sqlite3_column_int64(st, 1);
+	row->outcome = sqlite3_column_int(st, 2);
+	row->duration = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 :
+			sqlite3_column_double(st, 3);
+	row->audit = sqlite3_column_int(st, 4);
+}
+
+int store_run_results_of(struct store *s, int64_t run,
+			 int (*fn)(void *data, const struct store_run_result *row), void *data)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT run_id, test_id, outcome, duration, audit "
+					 "FROM results WHERE run_id = ?1 ORDER BY test_id");
+	struct store_run_result row;
+	int rc = SQLITE_DONE, err = 0;
+
+	if (!st)
+		return GI_ERROR;
+	sqlite3_bind_int64(st, 1, run);
+	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		result_of(st, &row);
+		err = fn(data, &row);
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = store_sqlerr(s, "reading a run's results");
+	sqlite3_reset(st);
+	return err;
+}
+
 int store_run_results_each(struct store *s,
 			   int (*fn)(void *data, const struct store_run_result *row), void *data)
 {
@@ -46,12 +87,7 @@ int store_run_results_each(struct store *s,
 	if (!st)
 		return GI_ERROR;
 	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		row.run = sqlite3_column_int64(st, 0);
-		row.test = sqlite3_column_int64(st, 1);
-		row.outcome = sqlite3_column_int(st, 2);
-		row.duration = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 :
-			       sqlite3_column_double(st, 3);
-		row.audit = sqlite3_column_int(st, 4);
+		result_of(st, &row);
 		err = fn(data, &row);
 	}
 	if (!err && rc != SQLITE_DONE)

@@ -57,7 +57,7 @@ int store_run_add(struct store *s, const char *key, struct store_run *run, const
 	if ((err = store_step_done(s, st, "adding a run")))
 		return err;
 	run->id = sqlite3_last_insert_rowid(s->db);
-	return 0;
+	return store_replay_touch_run(s, run->id, run->time);
 }
 
 int store_run_set_full(struct store *s, int64_t run)
@@ -70,7 +70,9 @@ int store_run_set_full(struct store *s, int64_t run)
 	if (!st)
 		return GI_ERROR;
 	sqlite3_bind_int64(st, 1, run);
-	return store_step_done(s, st, "updating a run");
+	if (store_step_done(s, st, "updating a run"))
+		return GI_ERROR;
+	return store_replay_touch_run(s, run, -1);
 }
 
 int store_run_file_has(struct store *s, int64_t run, const char *hash)
@@ -172,7 +174,8 @@ int store_result_add(struct store *s, int64_t run, int64_t test, int outcome,
 		return err;
 	if (sqlite3_changes(s->db) == 0)
 		return 0;
-	if ((err = store_summary_add(s, run, test, outcome, duration)))
+	if ((err = store_summary_add(s, run, test, outcome, duration)) ||
+	    (err = store_replay_touch_run(s, run, -1)))
 		return err;
 	return 1;
 }
@@ -218,7 +221,11 @@ int store_result_set(struct store *s, int64_t run, int64_t test, int outcome, do
 	if ((err = store_step_done(s, st, "updating a result")))
 		return err;
 	/* rare (a test seen twice in a run): its summary is summed up again */
-	return sqlite3_changes(s->db) ? store_summary_refresh(s, test) : 0;
+	if (!sqlite3_changes(s->db))
+		return 0;
+	if ((err = store_replay_touch_run(s, run, -1)))
+		return err;
+	return store_summary_refresh(s, test);
 }
 
 int store_run_outcomes(struct store *s, int64_t run, size_t *counts, int n)

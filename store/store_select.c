@@ -79,7 +79,9 @@ int store_selection_add(struct store *s, const struct store_selection *sel,
 
 	if ((err = store_begin(s)))
 		return err;
-	if ((err = insert_selection(s, sel, &sid)) || (err = insert_tests(s, sid, tests, ntests))) {
+	/* a covered full run at this head may read this selection's safe set */
+	if ((err = insert_selection(s, sel, &sid)) || (err = insert_tests(s, sid, tests, ntests)) ||
+	    (err = store_replay_touch_commit(s, sel->head_oid))) {
 		store_rollback(s);
 		return err;
 	}
