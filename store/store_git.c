@@ -28,7 +28,7 @@ int store_git_commit_add(struct store *s, struct store_git_commit *c)
 		return err;
 	c->id = sqlite3_last_insert_rowid(s->db);
 	/* its changes come next: a covered run at this commit would read them */
-	return store_replay_touch_commit(s, c->oid);
+	return store_replay_touch_commit(s, c->oid, 0);
 }
 
 /* Bind a path side: NULL stays NULL; otherwise a BLOB of exactly len bytes. */
@@ -75,7 +75,7 @@ int store_git_commit_delete(struct store *s, const char *oid)
 	int err;
 
 	if ((err = store_need_tx(s, "store_git_commit_delete")) ||
-	    (err = store_replay_touch_commit(s, oid)))
+	    (err = store_replay_touch_commit(s, oid, 0)))
 		return err;
 	/* explicit, so it does not depend on PRAGMA foreign_keys */
 	st = store_stmt(s, "DELETE FROM changes WHERE commit_id ="

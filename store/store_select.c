@@ -81,7 +81,7 @@ int store_selection_add(struct store *s, const struct store_selection *sel,
 		return err;
 	/* a covered full run at this head may read this selection's safe set */
 	if ((err = insert_selection(s, sel, &sid)) || (err = insert_tests(s, sid, tests, ntests)) ||
-	    (err = store_replay_touch_commit(s, sel->head_oid))) {
+	    (err = store_replay_touch_commit(s, sel->head_oid, 1))) {
 		store_rollback(s);
 		return err;
 	}
