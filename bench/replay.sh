@@ -28,7 +28,7 @@ s = resource.getrusage(resource.RUSAGE_CHILDREN)
 print("%.4f" % (s.ru_utime - r.ru_utime + s.ru_stime - r.ru_stime))' "$W/err" "$@" ||
         { cat "$W/err" >&2; exit 1; }; }
 best() { sort -n | head -1; }
-ratio() { python3 -c 'import sys; a, b = map(float, sys.argv[1:]); print("%.1f" % (a / b) if b > 0 else "n/a")' "$1" "$2"; }
+ratio() { python3 -c 'import sys; a, b = map(float, sys.argv[1:]); print("%.3g" % (a / b) if b > 0 else "n/a")' "$1" "$2"; }
 drop() { python3 -c 'import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
 if c.execute("SELECT 1 FROM sqlite_master WHERE name = ?", ("replay_snapshot",)).fetchone():

@@ -56,7 +56,7 @@ struct impact_hist {
 	size_t audit_dropped;     /* of those: a heads test reported no result */
 };
 
-/* What is known of one test before a run: updated after each run. */
+/* What is known of one test before a run: updated after each run (snapshot.c stores every field). */
 struct impact_tstate {
 	int64_t first_time;   /* first run that ran it; 0 none */
 	unsigned runs, fails, flaky;
@@ -118,7 +118,10 @@ double impact_priority(double score, double duration, double median);
 /* The median of the known test durations in st (1 when none is known). */
 double impact_median_duration(const struct impact_hist *h, const struct impact_tstate *st);
 
-/* The history replayed: the model and calibration values after every run. */
+/*
+ * The history replayed: the model and calibration values after every run.
+ * snapshot.c stores every field but hist: add a new one there too.
+ */
 struct impact_replay {
 	struct impact_hist hist;
 	struct impact_tstate *st;       /* per test, after the last run replayed */

@@ -5,7 +5,20 @@
  * so a resumed replay computes exactly what a full one does), closed by a
  * checksum of everything before it.
  */
+#include <stddef.h>
+
 #include "predict_int.h"
+
+/*
+ * Every field of struct impact_replay but the history, and every field of
+ * struct impact_tstate, is written here: a field added to either must be
+ * added below (and REPLAY_FORMAT in predict.c bumped), or a resumed replay
+ * would silently differ from a full one.  This catches the first case.
+ */
+_Static_assert(sizeof(struct impact_replay) ==
+	       sizeof(struct impact_hist) + sizeof(struct selector_model) +
+	       3 * sizeof(void *) + 6 * sizeof(size_t) + 2 * sizeof(int64_t),
+	       "struct impact_replay changed: encode the new field in snapshot.c");
 
 #define SNAP_MAGIC "gi-rsnap"
 #define SNAP_MAX ((size_t)1 << 30)
