@@ -211,7 +211,8 @@ int impact_evaluate(struct store *s, const struct impact_eval_opts *o, struct im
 				    "(exclusive), not %g and %g", o->recall, o->confidence);
 		goto done;
 	}
-	if ((err = impact_replay_history(s, &rp, on_run, &ev)))
+	/* every step is needed; the state it ends with saves the next select a replay */
+	if ((err = impact_replay_all_saved(s, &rp, on_run, &ev)))
 		goto done;
 	out->runs_with_change = rp.hist.runs_with_change;
 	out->runs_with_lineage = rp.hist.runs_with_lineage;

@@ -347,18 +347,21 @@ static int try_resume(struct store *s, struct impact_replay *rp, int *err)
 	return !*err && rp->st;
 }
 
-int impact_replay_latest(struct store *s, struct impact_replay *rp)
+/* The replay (resumed when `resume` and the snapshot allows), saved as the snapshot. */
+static int replay_saved(struct store *s, struct impact_replay *rp, int resume,
+			impact_replay_fn fn, void *data)
 {
-	int err, resumed;
+	int err = 0, resumed = 0;
 
 	memset(rp, 0, sizeof(*rp));
 	if ((err = store_begin_read(s)))
 		return err;
-	resumed = try_resume(s, rp, &err);
+	if (resume)
+		resumed = try_resume(s, rp, &err);
 	if (!err && !resumed)
 		err = replay_start(s, rp);
 	if (!err)
-		err = replay_runs(rp, rp->hist.nruns, NULL, NULL);
+		err = replay_runs(rp, rp->hist.nruns, fn, data);
 	if (!err && rp->nruns && (!resumed || rp->hist.nruns) && !store_is_readonly(s) &&
 	    save_snapshot(s, rp)) {
 		store_rollback(s);
@@ -374,6 +377,17 @@ int impact_replay_latest(struct store *s, struct impact_replay *rp)
 		gi_error_clear();
 	}
 	return 0;
+}
+
+int impact_replay_latest(struct store *s, struct impact_replay *rp)
+{
+	return replay_saved(s, rp, 1, NULL, NULL);
+}
+
+int impact_replay_all_saved(struct store *s, struct impact_replay *rp, impact_replay_fn fn,
+			    void *data)
+{
+	return replay_saved(s, rp, 0, fn, data);
 }
 
 /* The snapshot a full replay of the first snap->runs runs gives, compared. */

@@ -160,6 +160,10 @@ void impact_replay_release(struct impact_replay *rp);
  */
 int impact_replay_latest(struct store *s, struct impact_replay *rp);
 
+/* impact_replay_history() (every run, fn called for each), then saved as the snapshot. */
+int impact_replay_all_saved(struct store *s, struct impact_replay *rp, impact_replay_fn fn,
+			    void *data);
+
 /*
  * The snapshot's bytes (snapshot.c): everything *rp holds but the history
  * (the model, the states of the tests that ran, by store id, calibration

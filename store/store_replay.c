@@ -7,7 +7,10 @@
  * is written by upgrading the read transaction it was computed in, which
  * SQLite refuses when another connection has committed since.  So no
  * counter has to be kept by every writer, and a stale writer never
- * replaces a newer snapshot.
+ * replaces a newer snapshot.  Tests are only ever added (never renamed or
+ * deleted), and a new one has no result in a covered run: no check.  A
+ * migration or another replay version is caught by the reader (the
+ * snapshot names its schema and format).
  */
 #include "store_int.h"
 

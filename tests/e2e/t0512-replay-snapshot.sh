@@ -2,7 +2,7 @@
 # The model's replay snapshot: select saves it and, once it exists, replays
 # only the runs recorded since; its selection is identical to one from a
 # full replay (the same store with the snapshot deleted).  A merge into a
-# covered run drops it; a damaged one is ignored with a warning naming the
+# covered run drops it; evaluate saves the one it ends with; a damaged one is ignored with a warning naming the
 # store (same selection), reported by init --check and dropped by --repair.
 . "$(dirname "$0")/lib.sh"
 
@@ -72,9 +72,11 @@ ok "resumed from the snapshot: the selection of a full replay"
 # a second shard merged into a covered run: the snapshot is dropped, then rebuilt
 git impact record --commit "$base" --run-id r28 --time $((1700000000 + 28 * 3600)) "$(junit 29)" >/dev/null
 [ -z "$(sql 'SELECT runs FROM replay_snapshot')" ] || fail "merge into a covered run kept the snapshot"
+expect_exit 0 git impact evaluate
+[ "$(sql 'SELECT runs FROM replay_snapshot')" = 30 ] || fail "evaluate did not save its replay"
 select_json "$TMP/s3.json"
 same_as_full "$TMP/s3.json" "after a merge"
-ok "a merge into a covered run drops the snapshot"
+ok "a merge into a covered run drops the snapshot; evaluate saves the one it ends with"
 
 sql "UPDATE replay_snapshot SET data = substr(data, 1, 100) || x'00' || substr(data, 102)"
 expect_exit 2 git impact init --check
