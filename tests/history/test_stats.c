@@ -244,8 +244,9 @@ static void test_history_stats__migration_backfills(void **state)
 	store_free(f->s);
 	f->s = NULL;
 	/* what the schema held before the summary (version 2; 4 added the audit
-	 * columns, 5 the index of failing results) */
+	 * columns, 5 the index of failing results, 6 the replay snapshot) */
 	sql(f->db, "DROP INDEX results_failed; DROP TABLE test_summary; DROP TABLE test_recent; "
+		   "DROP TABLE replay_snapshot; "
 		   "ALTER TABLE selections DROP COLUMN audit_share; "
 		   "ALTER TABLE selections DROP COLUMN audit_seed; "
 		   "ALTER TABLE runs DROP COLUMN audit_share; ALTER TABLE runs DROP COLUMN audit_seed; "
