@@ -17,7 +17,7 @@
  */
 _Static_assert(sizeof(struct impact_replay) ==
 	       sizeof(struct impact_hist) + sizeof(struct selector_model) +
-	       3 * sizeof(void *) + 6 * sizeof(size_t) + 2 * sizeof(int64_t),
+	       3 * sizeof(void *) + 7 * sizeof(size_t) + 2 * sizeof(int64_t),
 	       "struct impact_replay changed: encode the new field in snapshot.c");
 
 #define SNAP_MAGIC "gi-rsnap"
@@ -106,7 +106,7 @@ int impact_snapshot_encode(const struct impact_replay *rp, struct gi_buf *out)
 	gi_buf_init(out, SNAP_MAX);
 	err = gi_buf_add(out, SNAP_MAGIC, 8) || put_u64(out, states_with_runs(rp)) ||
 	      put_u64(out, rp->nchange_values) || put_u64(out, rp->ntest_values) ||
-	      put_u64(out, rp->full_runs) || put_values(out, m->w, SELECTOR_NFEATURES) ||
+	      put_u64(out, rp->ntest_audit) || put_u64(out, rp->full_runs) || put_values(out, m->w, SELECTOR_NFEATURES) ||
 	      put_values(out, m->prec, SELECTOR_NFEATURES * SELECTOR_NFEATURES) ||
 	      put_dbl(out, m->examples);
 	/* by index, that is by ascending store id: the same state gives the same bytes */
@@ -170,6 +170,7 @@ static int get_head(struct reader *r, struct impact_replay *rp, uint64_t *nstate
 	*nstates = get_u64(r);
 	rp->nchange_values = (size_t)get_u64(r);
 	rp->ntest_values = (size_t)get_u64(r);
+	rp->ntest_audit = (size_t)get_u64(r);
 	rp->full_runs = (size_t)get_u64(r);
 	for (int i = 0; i < SELECTOR_NFEATURES; i++)
 		m->w[i] = get_dbl(r);

@@ -84,11 +84,12 @@ int store_summary_ensure(struct store *s);
 /*
  * Keep the replay snapshot true (store_replay.c), inside the transaction
  * that writes: drop it when run `run` (time < 0: read it) is one it
- * covers, or when a run it covers (a full run with `full_only`: the
- * replay reads selections for those only) is at commit `oid`.
+ * covers, or when a run it covers (with `lineage_only` a full or audited
+ * run: the replay reads a commit's selection for those only) is at
+ * commit `oid`.
  */
 int store_replay_touch_run(struct store *s, int64_t run, int64_t time);
-int store_replay_touch_commit(struct store *s, const char *oid, int full_only);
+int store_replay_touch_commit(struct store *s, const char *oid, int lineage_only);
 /* Forget what is known of the snapshot (a transaction begins or ends). */
 void store_replay_forget(struct store *s);
 

@@ -91,14 +91,15 @@ int store_replay_touch_run(struct store *s, int64_t run, int64_t time)
 	return 0;
 }
 
-int store_replay_touch_commit(struct store *s, const char *oid, int full_only)
+int store_replay_touch_commit(struct store *s, const char *oid, int lineage_only)
 {
 	sqlite3_stmt *st;
 	int err, covered;
 
 	if ((err = cover_load(s)) || !s->replay.exists)
 		return err;
-	st = full_only ? store_stmt(s, "SELECT 1 FROM runs WHERE commit_oid = ?1 AND full = 1 "
+	st = lineage_only ? store_stmt(s, "SELECT 1 FROM runs WHERE commit_oid = ?1 AND "
+				       "(full = 1 OR audit_share > 0) "
 				       "AND (time < ?2 OR (time = ?2 AND id <= ?3)) LIMIT 1")
 		       : store_stmt(s, "SELECT 1 FROM runs WHERE commit_oid = ?1 AND "
 				       "(time < ?2 OR (time = ?2 AND id <= ?3)) LIMIT 1");

@@ -76,7 +76,7 @@ static int random_outcome(void)
 	       x < 93 ? HISTORY_SKIP : HISTORY_FLAKY;
 }
 
-/* Run r at time `time` with random results (full every third run). */
+/* Run r at time `time` with random results (full every third run, audited the next). */
 static int64_t add_run_at(struct store *s, int r, int64_t time)
 {
 	struct store_run run = { 0 };
@@ -98,6 +98,12 @@ static int64_t add_run_at(struct store *s, int r, int64_t time)
 						     rnd(4) ? 0.5 + rnd(1000) / 10.0 : -1, 0) >= 0);
 		}
 		free(name);
+	}
+	if (r % 3 == 1) { /* an audited run: its heads failures calibrate at test level */
+		struct gi_strvec none = GI_STRVEC_INIT;
+
+		assert_int_equal(store_run_set_audit(s, run.id, 0.5, (uint64_t)r, &none), 0);
+		assert_int_equal(store_run_audit_refresh(s, run.id), 0);
 	}
 	add_commit(s, r);
 	assert_int_equal(store_commit(s), 0);
@@ -165,6 +171,18 @@ static size_t check_latest(struct store *s)
 	return replayed;
 }
 
+/* Calibration values from audit samples in a full replay (the test must exercise them). */
+static size_t audit_values(struct store *s)
+{
+	struct impact_replay rp;
+	size_t n;
+
+	assert_int_equal(impact_replay_history(s, &rp, NULL, NULL), 0);
+	n = rp.ntest_audit;
+	impact_replay_release(&rp);
+	return n;
+}
+
 static int has_snapshot(struct store *s)
 {
 	struct store_replay_snapshot snap;
@@ -194,6 +212,7 @@ static void test_impact_snapshot__resume_equals_full(void **state)
 		assert_true(has_snapshot(s));
 		add_runs(s, k, n);
 		assert_int_equal(check_latest(s), n - k); /* only the new runs */
+		assert_true(audit_values(s) > 0);
 		assert_int_equal(check_latest(s), 0);
 		assert_int_equal(impact_replay_verify(s, 0, NULL), 0);
 		store_free(s);
@@ -248,10 +267,20 @@ static void test_impact_snapshot__invalidation(void **state)
 	add_selection(s, 12);
 	assert_false(has_snapshot(s));
 	check_latest(s);
-	/* a selection at a commit no covered run has, or only one that is not full: kept */
+	/* a selection at a covered audited run's commit (its lineage flags too) */
+	add_selection(s, 4);
+	assert_false(has_snapshot(s));
+	check_latest(s);
+	/* a selection at a commit no covered run has, or one neither full nor audited: kept */
 	add_selection(s, 99);
-	add_selection(s, 1);
+	add_selection(s, 2);
 	assert_true(has_snapshot(s));
+	/* a covered run's audit values recomputed */
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_run_audit_refresh(s, 5), 0);
+	assert_int_equal(store_commit(s), 0);
+	assert_false(has_snapshot(s));
+	check_latest(s);
 	/* the diff of a covered run's commit stored later (run 3 had none) */
 	oid_of(3, c.oid);
 	c.parents = "";
