@@ -88,12 +88,13 @@ static void test_store_store__newer_schema_refused(void **state)
 	free(path);
 }
 
-/* A store of schema 3 (before audit samples) opens, migrates, and keeps its runs. */
+/* A store of schema 3 (before audit samples) opens, migrates to the latest, and keeps its runs. */
 static void test_store_store__migrate_from_3(void **state)
 {
 	char *path = tmp_path("impact.db"), *dir = gi_xstrdup(path);
 	struct store *s = NULL;
 	struct store_run run;
+	struct store_replay_snapshot snap;
 	sqlite3 *db;
 	size_t n = 9, audit = 9;
 
@@ -114,6 +115,8 @@ static void test_store_store__migrate_from_3(void **state)
 	assert_true(run.audit_share == 0);
 	assert_int_equal(store_calibration_count(s, 1, &n, &audit), 0);
 	assert_int_equal(n + audit, 0);
+	assert_int_equal(store_replay_get(s, &snap), GI_ENOTFOUND); /* 4 -> 5 ran: no snapshot yet */
+	store_replay_snapshot_release(&snap);
 	store_free(s);
 	free(dir);
 	free(path);
