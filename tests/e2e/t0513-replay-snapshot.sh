@@ -2,8 +2,9 @@
 # The model's replay snapshot: select saves it and, once it exists, replays
 # only the runs recorded since; its selection is identical to one from a
 # full replay (the same store with the snapshot deleted).  A merge into a
-# covered run drops it; evaluate saves the one it ends with; a damaged one is ignored with a warning naming the
-# store (same selection), reported by init --check and dropped by --repair.
+# covered run drops it; evaluate saves the one it ends with; a damaged one
+# is ignored with a warning naming the store (same selection), reported by
+# init --check and dropped by --repair.
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$TMP/repo" && cd "$TMP/repo"
@@ -44,6 +45,12 @@ sql() { python3 -c 'import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
 for r in c.execute(sys.argv[2]): print("|".join(map(str, r)))
 c.commit()' "$db" "$1"; }
+# damage: flip one bit in the middle of the snapshot's bytes
+damage() { python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+d = bytearray(c.execute("SELECT data FROM replay_snapshot").fetchone()[0])
+d[len(d) // 2] ^= 1
+c.execute("UPDATE replay_snapshot SET data = ?", (bytes(d),)); c.commit()' "$db"; }
 select_json() { git impact select --base HEAD~1 --mode predictive --format json > "$1" 2> "$TMP/err" || fail "select"; }
 # same_as_full OUT: a select on a copy of the store without its snapshot agrees with OUT
 same_as_full() {
@@ -78,7 +85,7 @@ select_json "$TMP/s3.json"
 same_as_full "$TMP/s3.json" "after a merge"
 ok "a merge into a covered run drops the snapshot; evaluate saves the one it ends with"
 
-sql "UPDATE replay_snapshot SET data = substr(data, 1, 100) || x'00' || substr(data, 102)"
+damage
 expect_exit 2 git impact init --check
 expect_grep "replay snapshot is wrong" "$TMP/err"
 select_json "$TMP/s4.json"
@@ -87,7 +94,7 @@ cmp -s "$TMP/s3.json" "$TMP/s4.json" || fail "a damaged snapshot changed the sel
 expect_exit 0 git impact init --check
 ok "a damaged snapshot is ignored with a warning and rebuilt"
 
-sql "UPDATE replay_snapshot SET data = substr(data, 1, 100) || x'00' || substr(data, 102)"
+damage
 expect_exit 0 git impact init --repair
 expect_grep "repair: dropped the replay snapshot" "$TMP/out"
 [ -z "$(sql 'SELECT runs FROM replay_snapshot')" ] || fail "repair kept a wrong snapshot"
