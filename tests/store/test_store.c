@@ -115,7 +115,7 @@ static void test_store_store__migrate_from_3(void **state)
 	assert_true(run.audit_share == 0);
 	assert_int_equal(store_calibration_count(s, 1, &n, &audit), 0);
 	assert_int_equal(n + audit, 0);
-	assert_int_equal(store_replay_get(s, &snap), GI_ENOTFOUND); /* 4 -> 5 ran: no snapshot yet */
+	assert_int_equal(store_replay_get(s, &snap), GI_ENOTFOUND); /* 5 -> 6 ran: no snapshot yet */
 	store_replay_snapshot_release(&snap);
 	store_free(s);
 	free(dir);
@@ -123,7 +123,7 @@ static void test_store_store__migrate_from_3(void **state)
 }
 
 /*
- * A schema-4 store migrates to 5: the partial index of failing results,
+ * A schema-4 store migrates to 5 (and on): the partial index of failing results,
  * which the calibration count reads, and the counts it gives are right
  * (full runs only, fail and error only).
  */
@@ -140,7 +140,7 @@ static void test_store_store__migrate_failed_index(void **state)
 	store_free(s);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
-		"DROP INDEX results_failed; PRAGMA user_version = 4;"
+		"DROP INDEX results_failed; DROP TABLE replay_snapshot; PRAGMA user_version = 4;"
 		"INSERT INTO tests(id, name, first_seen) VALUES (1, 'a', 0), (2, 'b', 0);"
 		"INSERT INTO runs(id, run_key, commit_oid, time, full) VALUES "
 		"  (1, 'r1', 'c', 1, 1), (2, 'r2', 'c', 2, 1), (3, 'r3', 'c', 3, 0), (4, 'r4', 'c', 4, 1);"
