@@ -281,22 +281,31 @@ static const char *fill_fwd(struct lineage_graph *g, const struct lineage_graph 
 	return ne == g->nedges ? NULL : "edge count";
 }
 
-/* Edge targets are found, in order, without self loops or duplicates. */
+/* Node n's edge targets are found, in order, without self loops or duplicates. */
+static const char *check_list(const struct lineage_graph *g, uint32_t n)
+{
+	for (uint32_t e = g->fwd_off[n]; e < g->fwd_off[n + 1]; e++) {
+		const struct lineage_edge *x = &g->fwd[e];
+
+		if (x->node == LINEAGE_NONE)
+			return "edge to a node it does not have";
+		if (x->node == n || x->kind >= LINEAGE_EDGE_NKINDS)
+			return "edge";
+		if (e > g->fwd_off[n] && (x[-1].node > x->node ||
+		    (x[-1].node == x->node && x[-1].kind >= x->kind)))
+			return "edge order";
+	}
+	return NULL;
+}
+
+/* check_list() for every node. */
 static const char *check_fwd(const struct lineage_graph *g)
 {
-	for (uint32_t n = 0; n < g->nnodes; n++)
-		for (uint32_t e = g->fwd_off[n]; e < g->fwd_off[n + 1]; e++) {
-			const struct lineage_edge *x = &g->fwd[e];
+	const char *why = NULL;
 
-			if (x->node == LINEAGE_NONE)
-				return "edge to a node it does not have";
-			if (x->node == n || x->kind >= LINEAGE_EDGE_NKINDS)
-				return "edge";
-			if (e > g->fwd_off[n] && (x[-1].node > x->node ||
-			    (x[-1].node == x->node && x[-1].kind >= x->kind)))
-				return "edge order";
-		}
-	return NULL;
+	for (uint32_t n = 0; n < g->nnodes && !why; n++)
+		why = check_list(g, n);
+	return why;
 }
 
 /* The reverse CSR of g from its forward one (lists by source, as a build makes them). */
@@ -413,16 +422,25 @@ done:
 
 /* ---- in place and composed -------------------------------------------------- */
 
+/* The flags that decide whether a node is unplaced, less the result. */
+#define REACH_FLAGS (LINEAGE_NODE_IGNORED | LINEAGE_NODE_BROKEN | LINEAGE_NODE_MANIFEST)
+
 /*
  * Apply d to g in place when it keeps g's nodes and every replaced list's
- * length: 0 done, 1 not possible (g untouched), GI_ECORRUPT.
+ * length: 0 done, 1 not possible (g untouched), GI_ECORRUPT.  *relist is
+ * set when the lists of tests and unplaced nodes may have changed: an edge
+ * now goes elsewhere, or a flag they depend on changed.  Otherwise (an
+ * edit of a body: the same edges) the walk from every test, the reverse
+ * edges and the lists are all as they were.
  */
-static int patch_in_place(struct lineage_graph *g, const struct lineage_delta *d, const char *what)
+static int patch_in_place(struct lineage_graph *g, const struct lineage_delta *d, const char *what,
+			  int *relist)
 {
 	uint32_t *at = gi_xmallocarray(d->nnodes + d->nlists + 1, sizeof(*at));
 	const char *why = NULL;
-	int rc = 1;
+	int rc = 1, moved = 0, rekinded = 0;
 
+	*relist = 0;
 	for (size_t i = 0; i < d->nremoved; i++)
 		if (find_id(g->nodes, g->nnodes, d->removed[i]) != LINEAGE_NONE)
 			goto done;
@@ -443,22 +461,32 @@ static int patch_in_place(struct lineage_graph *g, const struct lineage_delta *d
 	}
 	rc = 0;
 	for (size_t i = 0; i < d->nnodes; i++) {
-		g->nodes[at[i]].hash = d->nodes[i].hash;
-		g->nodes[at[i]].flags = d->nodes[i].flags;
+		struct lineage_gnode *n = &g->nodes[at[i]];
+		uint8_t unplaced = n->flags & LINEAGE_NODE_UNPLACED;
+
+		*relist |= (n->flags & REACH_FLAGS) != (d->nodes[i].flags & REACH_FLAGS);
+		n->hash = d->nodes[i].hash;
+		n->flags = (uint8_t)((d->nodes[i].flags & ~LINEAGE_NODE_UNPLACED) | unplaced);
 	}
 	for (size_t l = 0; l < d->nlists; l++) {
-		struct lineage_edge *e = g->fwd + g->fwd_off[at[d->nnodes + l]];
+		uint32_t n = at[d->nnodes + l];
+		struct lineage_edge *e = g->fwd + g->fwd_off[n];
 
 		for (uint32_t k = d->list_off[l]; k < d->list_off[l + 1]; k++, e++) {
-			e->node = find_id(g->nodes, g->nnodes, d->edges[k].to);
+			uint32_t to = find_id(g->nodes, g->nnodes, d->edges[k].to);
+
+			moved |= e->node != to;
+			rekinded |= e->kind != d->edges[k].kind;
+			e->node = to;
 			e->kind = d->edges[k].kind;
 		}
+		if ((why = check_list(g, n))) {
+			rc = lineage_graph_corrupt(what, why);
+			goto done;
+		}
 	}
-	if (d->nlists && (why = check_fwd(g))) {
-		rc = lineage_graph_corrupt(what, why);
-		goto done;
-	}
-	if (d->nlists)
+	*relist |= moved;
+	if (moved || rekinded)
 		fill_rev(g);
 	if (d->strs) {
 		gi_strvec_clear(&g->ignore);
@@ -487,10 +515,10 @@ static void relist(struct lineage_graph *g)
 int lineage_graph_patch(struct lineage_graph *g, const struct lineage_delta *d, const char *what)
 {
 	struct lineage_graph *n = NULL;
-	int err = patch_in_place(g, d, what);
+	int again, err = patch_in_place(g, d, what, &again);
 
 	if (err <= 0) {
-		if (!err)
+		if (!err && again)
 			relist(g);
 		g->sum = 0;
 		return err;
