@@ -19,6 +19,7 @@
 
 #include "history.h"
 #include "store.h"
+#include "teststore.h"
 
 #define C1 "1111111111111111111111111111111111111111"
 #define C2 "2222222222222222222222222222222222222222"
@@ -53,13 +54,9 @@ static void pick_names(struct fx *f)
 static int setup(void **state)
 {
 	struct fx *f = gi_xcalloc(1, sizeof(*f));
-	char *db;
 
 	snprintf(f->dir, sizeof(f->dir), "/tmp/gi-feat-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	db = gi_xstrfmt("%s/impact.db", f->dir);
-	assert_int_equal(store_open(&f->s, db, STORE_CREATE), 0);
-	free(db);
+	assert_non_null(test_store(f->dir, &f->s));
 	pick_names(f);
 	*state = f;
 	return 0;
@@ -68,11 +65,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char *cmd = gi_xstrfmt("rm -rf '%s'", f->dir);
 
 	store_free(f->s);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
 	free(f);
 	return 0;
 }
