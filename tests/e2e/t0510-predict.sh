@@ -7,16 +7,8 @@
 # prints its table and JSON; audit tests are recorded as audit results.
 . "$(dirname "$0")/lib.sh"
 
-mkdir -p "$TMP/repo" && cd "$TMP/repo"
-git init -q .
-mkdir -p src tests
-echo "def fa(): return 1" > src/a.py
-echo "def fb(): return 2" > src/b.py
-: > src/__init__.py
-printf 'from src.a import fa\n\ndef test_a1(): assert fa()\n\ndef test_a2(): assert fa()\n' > tests/test_a.py
-printf 'from src.b import fb\n' > tests/test_b.py
-for i in 1 2 3 4 5 6; do printf '\ndef test_b%d(): assert fb()\n' "$i" >> tests/test_b.py; done
-git add -A && git commit -qm base
+bash "$GI_SOURCE_DIR/fixtures/make-ab-repo.sh" "$TMP/repo"
+cd "$TMP/repo"
 git impact init >/dev/null
 
 # junit N FAILB2: one full run's results, test_b2 failing when FAILB2 is 1
