@@ -11,6 +11,7 @@
 
 #include "history.h"
 #include "store.h"
+#include "teststore.h"
 
 #define C1 "1111111111111111111111111111111111111111"
 #define RUN(key, tests) \
@@ -109,7 +110,6 @@ static void test_history_sync__bad_lines_kept(void **state)
 static void test_history_sync__import(void **state)
 {
 	char dir[] = "/tmp/gi-sync-XXXXXX";
-	char *db, *cmd;
 	struct store *s = NULL;
 	struct history_notes *ns = history_notes_new(), *back = history_notes_new();
 	struct history_import_result res;
@@ -118,9 +118,7 @@ static void test_history_sync__import(void **state)
 	struct store_run run;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	db = gi_xstrfmt("%s/impact.db", dir);
-	assert_int_equal(store_open(&s, db, STORE_CREATE), 0);
+	assert_non_null(test_store(dir, &s));
 	add(ns, RUN("r1", "\"a\":[0,1.5,0],\"b\":[1,null,1]"), 0);
 	assert_int_equal(history_notes_import(ns, s, &res), 0);
 	assert_int_equal(res.runs_new, 1);
@@ -139,10 +137,6 @@ static void test_history_sync__import(void **state)
 	assert_non_null(strstr(c.text, "\"tests\":{\"a\":[0,1.5,0],\"b\":[1,null,1]}"));
 	free(c.text);
 	store_free(s);
-	cmd = gi_xstrfmt("rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
-	free(db);
 	history_notes_free(ns);
 	history_notes_free(back);
 }
@@ -156,7 +150,6 @@ static void test_history_sync__import(void **state)
 static void test_history_sync__audit(void **state)
 {
 	char dir[] = "/tmp/gi-sync-XXXXXX";
-	char *db, *cmd;
 	struct store *s = NULL;
 	struct history_notes *ns = history_notes_new(), *back = history_notes_new();
 	struct history_import_result res;
@@ -166,9 +159,7 @@ static void test_history_sync__audit(void **state)
 	size_t count, audit;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	db = gi_xstrfmt("%s/impact.db", dir);
-	assert_int_equal(store_open(&s, db, STORE_CREATE), 0);
+	assert_non_null(test_store(dir, &s));
 	/* the same run from two clones: one line without the sample, one with: union keeps it */
 	add(ns, ARUN("r1", "\"a\":[1,1.5,0]", ""), 0);
 	add(ns, ARUN("r1", "\"b\":[2,null,1],\"c\":[0,1,0]", AUDIT("\"a\",\"c\"")), 0);
@@ -192,10 +183,6 @@ static void test_history_sync__audit(void **state)
 				       "\"share\":0.5}"));
 	free(c.text);
 	store_free(s);
-	cmd = gi_xstrfmt("rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
-	free(db);
 	history_notes_free(ns);
 	history_notes_free(back);
 }
