@@ -43,8 +43,8 @@ enum {
 #define GI_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
- * Set the last error message (printf-style, lowercase, no final period,
- * names in single quotes).  Always returns GI_ERROR so a caller can write
+ * Set the last error message of the calling thread (printf-style, lowercase,
+ * no final period, names in single quotes).  Always returns GI_ERROR so a caller can write
  * `return gi_error_set(...)`.
  */
 int gi_error_set(const char *fmt, ...) GI_PRINTF(1, 2);
@@ -52,7 +52,7 @@ int gi_error_set(const char *fmt, ...) GI_PRINTF(1, 2);
 /* As gi_error_set() but returns `code` instead of GI_ERROR. */
 int gi_error_setc(int code, const char *fmt, ...) GI_PRINTF(2, 3);
 
-/* The last error message, or "" when none was set.  Borrowed. */
+/* The calling thread's last error message, or "" when none was set.  Borrowed. */
 const char *gi_error_last(void);
 
 /* Forget the last error message. */

@@ -1,14 +1,14 @@
 /*
  * error.c - the last error message, warnings and fatal exits.  One message
- * is kept per process (git-impact is single-threaded); it is set once where
- * a failure happens and passed up unchanged.
+ * is kept per thread (a full graph build scans blobs on two); it is set once
+ * where a failure happens and passed up unchanged.
  */
 #include "common.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static char last_error[1024];
+static _Thread_local char last_error[1024];
 
 static GI_PRINTF(1, 0) void set_msg(const char *fmt, va_list ap)
 {
