@@ -13,6 +13,10 @@
 #include "treediff_int.h"
 
 #include <git2.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 struct build_file {
 	char *path;
@@ -901,7 +905,25 @@ static void resolve_c(struct lineage_build *bd, uint32_t i)
  * lookups and inserts were a third of a full build).  Warnings wait in
  * bd->warn for the file's first use, so they come in the same order as
  * when each file was loaded on demand.
+ *
+ * The scan runs on up to BULK_THREADS threads taking BULK_CHUNK files at a
+ * time from a shared index.  The scan of file k writes only file k's slots
+ * (py or cf, py_state, warn, off, len, part) and its thread's own buffers;
+ * the facts are cached after the join, in blob order as before, so the
+ * graph, the warnings and the cache do not depend on the thread count.
  */
+#define BULK_THREADS 2
+#define BULK_CHUNK 32
+#define BULK_MIN_THREADED 256 /* fewer blobs to scan: one thread */
+
+/* One thread's share of a bulk scan: what it encoded, back to back. */
+struct bulk_part {
+	struct bulk *b;
+	git_odb *odb;
+	struct gi_buf enc;
+	struct gi_buf one;     /* one file's encoded facts */
+};
+
 struct bulk {
 	struct lineage_build *bd;
 	int c;                 /* 1: C sources (CSCAN_KEY), 0: Python */
@@ -909,8 +931,11 @@ struct bulk {
 	char (*hex)[GIT_OID_HEXSZ + 1];
 	const char **blobs;    /* hex[k], for the store */
 	size_t n;
-	struct gi_buf enc;     /* scanned facts, encoded back to back */
-	size_t *off, *len;     /* per file: where in enc (len 0: not to cache) */
+	size_t *todo, ntodo;   /* the bulk files the cache did not have */
+	atomic_size_t next;    /* the next todo[] to take */
+	struct bulk_part parts[BULK_THREADS];
+	size_t *off, *len;     /* per file: where in its part's enc (len 0: not to cache) */
+	uint8_t *part;         /* per file: which part scanned it */
 };
 
 /* A store_facts_fn: decode cached facts of bulk file k (damaged or flagged ones stay unloaded). */
@@ -955,9 +980,10 @@ static int read_blob(struct lineage_build *bd, git_odb *odb, uint32_t i, git_odb
 	return 0;
 }
 
-/* Scan bulk file k into bd's facts, its warning kept for later and its facts encoded into b->enc. */
-static void bulk_scan(struct bulk *b, git_odb *odb, size_t k, struct gi_buf *one)
+/* Scan bulk file k into bd's facts, its warning kept for later and its facts encoded into p->enc. */
+static void bulk_scan(struct bulk_part *p, size_t k)
 {
+	struct bulk *b = p->b;
 	struct lineage_build *bd = b->bd;
 	uint32_t i = b->files[k];
 	const char *path = bd->files[i].path, *text;
@@ -965,9 +991,9 @@ static void bulk_scan(struct bulk *b, git_odb *odb, size_t k, struct gi_buf *one
 	size_t len;
 	int err;
 
-	gi_buf_reset(one);
+	gi_buf_reset(&p->one);
 	bd->py_state[i] = 1;
-	if (read_blob(bd, odb, i, &o)) {
+	if (read_blob(bd, p->odb, i, &o)) {
 		bd->warn[i] = gi_xstrdup(gi_error_last());
 		gi_error_clear();
 		return;
@@ -982,30 +1008,86 @@ static void bulk_scan(struct bulk *b, git_odb *odb, size_t k, struct gi_buf *one
 	if (err)
 		bd->warn[i] = gi_xstrdup(gi_error_last());
 	gi_error_clear();
-	err = b->c ? lineage_cfacts_encode(&bd->cf[i], one) : lineage_pyfacts_encode(&bd->py[i], one);
-	if (!err && one->len) {
-		b->off[k] = b->enc.len;
-		b->len[k] = one->len;
-		gi_buf_add(&b->enc, one->ptr, one->len);
+	err = b->c ? lineage_cfacts_encode(&bd->cf[i], &p->one)
+		   : lineage_pyfacts_encode(&bd->py[i], &p->one);
+	if (!err && p->one.len) {
+		b->off[k] = p->enc.len;
+		b->len[k] = p->one.len;
+		b->part[k] = (uint8_t)(p - b->parts);
+		gi_buf_add(&p->enc, p->one.ptr, p->one.len);
 	}
 	gi_error_clear();
 }
 
-/* Scan what the cache did not have, then cache it (a failure to cache is silent). */
+/* A thread's loop: scan todo[] files, BULK_CHUNK at a time, until none is left. */
+static void *bulk_run(void *arg)
+{
+	struct bulk_part *p = arg;
+	struct bulk *b = p->b;
+	size_t j, end;
+
+	while ((j = atomic_fetch_add(&b->next, BULK_CHUNK)) < b->ntodo) {
+		end = b->ntodo - j < BULK_CHUNK ? b->ntodo : j + BULK_CHUNK;
+		for (; j < end; j++)
+			bulk_scan(p, b->todo[j]);
+	}
+	return NULL;
+}
+
+int lineage_scan_threads(size_t nblobs)
+{
+	const char *env = getenv("GI_THREADS");
+	char *end;
+	long n = -1;
+
+	if (nblobs < BULK_MIN_THREADED || !(git_libgit2_features() & GIT_FEATURE_THREADS))
+		return 1;
+	if (env && *env) {
+		n = strtol(env, &end, 10);
+		n = *end || n < 1 ? -1 : n;
+	}
+	if (n < 0)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n >= BULK_THREADS ? BULK_THREADS : 1;
+}
+
+/* Scan the todo[] files on lineage_scan_threads() threads (fewer if one cannot start). */
+static void bulk_scan_all(struct bulk *b, git_odb *odb)
+{
+	int nthreads = lineage_scan_threads(b->ntodo), started = 0;
+	pthread_t tid[BULK_THREADS];
+
+	for (int t = 0; t < BULK_THREADS; t++) {
+		b->parts[t].b = b;
+		b->parts[t].odb = odb;
+		gi_buf_init(&b->parts[t].enc, SIZE_MAX);
+		gi_buf_init(&b->parts[t].one, GI_BUF_MAX_DEFAULT);
+	}
+	atomic_init(&b->next, 0);
+	while (started + 1 < nthreads &&
+	       !pthread_create(&tid[started], NULL, bulk_run, &b->parts[started + 1]))
+		started++;
+	bulk_run(&b->parts[0]);
+	for (int t = 0; t < started; t++)
+		pthread_join(tid[t], NULL);
+}
+
+/* Scan what the cache did not have, then cache it in blob order (a failure to cache is silent). */
 static void bulk_scan_missing(struct bulk *b, git_odb *odb)
 {
-	struct gi_buf one = GI_BUF_INIT;
 	struct store_facts_row *rows = gi_xmallocarray(b->n ? b->n : 1, sizeof(*rows));
 	size_t nrows = 0;
 
+	b->todo = gi_xmallocarray(b->n ? b->n : 1, sizeof(*b->todo));
 	for (size_t k = 0; k < b->n; k++)
 		if (!b->bd->py_state[b->files[k]])
-			bulk_scan(b, odb, k, &one);
+			b->todo[b->ntodo++] = k;
+	bulk_scan_all(b, odb);
 	for (size_t k = 0; k < b->n; k++) {
 		if (!b->len[k])
 			continue;
 		rows[nrows].blob = b->blobs[k];
-		rows[nrows].data = b->enc.ptr + b->off[k];
+		rows[nrows].data = b->parts[b->part[k]].enc.ptr + b->off[k];
 		rows[nrows].len = b->len[k];
 		nrows++;
 	}
@@ -1013,7 +1095,11 @@ static void bulk_scan_missing(struct bulk *b, git_odb *odb)
 	    store_facts_put_many(b->bd->store, b->c ? CSCAN_KEY : PYSCAN_KEY, rows, nrows))
 		gi_error_clear();
 	free(rows);
-	gi_buf_release(&one);
+	free(b->todo);
+	for (int t = 0; t < BULK_THREADS; t++) {
+		gi_buf_release(&b->parts[t].enc);
+		gi_buf_release(&b->parts[t].one);
+	}
 }
 
 /* Load the facts of every non-link source file of one kind (c: C, else Python). */
@@ -1024,7 +1110,6 @@ static void bulk_load(struct lineage_build *bd, git_odb *odb, int c)
 	memset(&b, 0, sizeof(b));
 	b.bd = bd;
 	b.c = c;
-	gi_buf_init(&b.enc, SIZE_MAX);
 	b.files = gi_xmallocarray(bd->nfiles ? bd->nfiles : 1, sizeof(*b.files));
 	for (uint32_t i = 0; i < bd->nfiles; i++)
 		if (!bd->files[i].link && (c ? is_c_source(bd->files[i].path)
@@ -1034,6 +1119,7 @@ static void bulk_load(struct lineage_build *bd, git_odb *odb, int c)
 	b.blobs = gi_xmallocarray(b.n ? b.n : 1, sizeof(*b.blobs));
 	b.off = gi_xcalloc(b.n ? b.n : 1, sizeof(*b.off));
 	b.len = gi_xcalloc(b.n ? b.n : 1, sizeof(*b.len));
+	b.part = gi_xcalloc(b.n ? b.n : 1, sizeof(*b.part));
 	for (size_t k = 0; k < b.n; k++) {
 		git_oid_tostr(b.hex[k], sizeof(b.hex[k]), &bd->files[b.files[k]].oid);
 		b.blobs[k] = b.hex[k];
@@ -1047,7 +1133,7 @@ static void bulk_load(struct lineage_build *bd, git_odb *odb, int c)
 	free(b.blobs);
 	free(b.off);
 	free(b.len);
-	gi_buf_release(&b.enc);
+	free(b.part);
 }
 
 /*
