@@ -11,7 +11,10 @@
 #include "scan_int.h"
 #include "store.h"
 
+#include <fcntl.h>
+#include <git2.h>
 #include <stdio.h>
+#include <unistd.h>
 
 static char dir[] = "/tmp/gi-test-build-XXXXXX";
 
@@ -404,6 +407,163 @@ static void test_lineage_build__facts_cache(void **state)
 	free(cmd);
 }
 
+/* ---- the bulk scan on two threads ----------------------------------------------- */
+
+static char tdir[] = "/tmp/gi-test-threads-XXXXXX";
+
+/*
+ * 320 Python and 300 C files importing and including each other, with
+ * files that warn spread among them: binary (a NUL byte), a line over
+ * 1 MiB, a bracket never closed.
+ */
+static void make_wide_repo(void)
+{
+	char *cmd = gi_xstrfmt(
+		"cd '%s' && git init -q r && cd r && mkdir -p pkg tests csrc && touch pkg/__init__.py && "
+		"for i in $(seq 100 419); do "
+		"  printf 'from pkg.m%%d import f\\nimport pkg.m%%d\\ndef f(): return open(\"d%%d.csv\")\\n' "
+		"    $(( (i * 7) %% 320 + 100 )) $(( (i * 13) %% 320 + 100 )) $((i %% 5)) > pkg/m$i.py; "
+		"done && "
+		"for i in $(seq 100 399); do "
+		"  printf '#include \"u%%d.h\"\\n#include <stdio.h>\\n' $(( (i * 11) %% 150 + 100 )) > csrc/c$i.c; "
+		"  [ $i -lt 250 ] && printf '#include \"u%%d.h\"\\n' $(( (i + 1) %% 150 + 100 )) > csrc/u$i.h; "
+		"done; "
+		"printf 'import pkg.m100\\n\\000\\n' > pkg/m150.py && "
+		"printf 'import pkg.m101\\nx = (1,\\n' > pkg/m230.py && "
+		"{ printf 'import pkg.m102\\nx = \"'; head -c 1100000 /dev/zero | tr '\\000' a; printf '\"\\n'; } "
+		"  > pkg/m310.py && "
+		"printf '#include \"u100.h\"\\n\\000' > csrc/c200.c && "
+		"printf 'from pkg.m100 import f\\n' > tests/test_a.py && "
+		"printf 'a\\n' > d0.csv && printf 'b\\n' > d1.csv && "
+		"git add -A && git -c user.name=t -c user.email=t@example.com commit -qm init", tdir);
+
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
+/* The full build of HEAD in tdir/r with GI_THREADS=threads into store `db`; stderr into `err`. */
+static struct lineage_graph *build_with(const char *threads, const char *db, const char *err,
+					struct store **st)
+{
+	char *path = gi_xstrfmt("%s/r", tdir), oid[41];
+	struct lineage_repo *repo = NULL;
+	struct lineage_graph *g = NULL;
+	int fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644), saved = dup(2);
+
+	assert_true(fd >= 0 && saved >= 0);
+	setenv("GI_THREADS", threads, 1);
+	assert_int_equal(store_open(st, db, STORE_CREATE), 0);
+	assert_int_equal(lineage_repo_open(&repo, path), 0);
+	assert_int_equal(lineage_repo_resolve(repo, "HEAD", oid), 0);
+	fflush(stderr);
+	dup2(fd, 2);
+	assert_int_equal(lineage_graph_for_commit(repo, *st, oid, &g), 0);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(fd);
+	close(saved);
+	unsetenv("GI_THREADS");
+	lineage_repo_free(repo);
+	free(path);
+	return g;
+}
+
+static void read_all(const char *file, struct gi_buf *out)
+{
+	FILE *f = fopen(file, "r");
+	char chunk[4096];
+	size_t n;
+
+	assert_non_null(f);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)))
+		gi_buf_add(out, chunk, n);
+	fclose(f);
+}
+
+/* Assert both stores cache the same facts for every blob at HEAD; the number of blobs cached. */
+static size_t same_facts(struct store *a, struct store *b)
+{
+	char *cmd = gi_xstrfmt("git -C '%s/r' ls-tree -r HEAD", tdir);
+	static const char *const keys[] = { PYKEY, CKEY };
+	FILE *f = popen(cmd, "r");
+	char line[4096], blob[41];
+	size_t ncached = 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		assert_true(strlen(line) > 53);
+		memcpy(blob, line + 12, 40); /* "100644 blob <40 hex>\t<path>" */
+		blob[40] = '\0';
+		for (size_t k = 0; k < GI_ARRAY_SIZE(keys); k++) {
+			struct gi_buf fa = GI_BUF_INIT, fb = GI_BUF_INIT;
+			int ra = store_facts_get(a, blob, keys[k], &fa);
+
+			assert_int_equal(ra, store_facts_get(b, blob, keys[k], &fb));
+			assert_int_equal(fa.len, fb.len);
+			if (fa.len)
+				assert_memory_equal(fa.ptr, fb.ptr, fa.len);
+			ncached += !ra;
+			gi_buf_release(&fa);
+			gi_buf_release(&fb);
+		}
+	}
+	assert_int_equal(pclose(f), 0);
+	free(cmd);
+	return ncached;
+}
+
+/*
+ * A full build scanning on two threads gives what one thread gives: the
+ * same graph (warnings included), the same warnings on stderr in the same
+ * order, the same cached facts.
+ */
+static void test_lineage_build__two_threads(void **state)
+{
+	char *db1, *db2, *err1, *err2;
+	struct store *s1 = NULL, *s2 = NULL;
+	struct lineage_graph *g1, *g2;
+	struct gi_buf e1 = GI_BUF_INIT, e2 = GI_BUF_INIT;
+
+	(void)state;
+	assert_non_null(mkdtemp(tdir));
+	db1 = gi_xstrfmt("%s/one.db", tdir);
+	db2 = gi_xstrfmt("%s/two.db", tdir);
+	err1 = gi_xstrfmt("%s/one.err", tdir);
+	err2 = gi_xstrfmt("%s/two.err", tdir);
+	make_wide_repo();
+	setenv("GI_THREADS", "1", 1);
+	assert_int_equal(lineage_scan_threads(300), 1);
+	setenv("GI_THREADS", "2", 1);
+	assert_int_equal(lineage_scan_threads(100), 1); /* too few to be worth a thread */
+	if (git_libgit2_features() & GIT_FEATURE_THREADS)
+		assert_int_equal(lineage_scan_threads(300), 2);
+	g1 = build_with("1", db1, err1, &s1);
+	g2 = build_with("2", db2, err2, &s2);
+	assert_same(g1, g2);
+	assert_int_equal(lineage_graph_warnings(g1)->nr, 4);
+	read_all(err1, &e1);
+	read_all(err2, &e2);
+	assert_int_equal(e1.len, e2.len);
+	assert_memory_equal(e1.ptr, e2.ptr, e1.len);
+	assert_non_null(strstr(gi_buf_cstr(&e1), "pkg/m150.py"));
+	assert_true(strstr(gi_buf_cstr(&e1), "pkg/m150.py") < strstr(gi_buf_cstr(&e1), "pkg/m310.py"));
+	assert_true(same_facts(s1, s2) >= 600);
+	assert_true(has_edge(g2, LINEAGE_NODE_FILE, "csrc/c100.c", LINEAGE_EDGE_INCLUDES, "csrc/u150.h"));
+	gi_buf_release(&e1);
+	gi_buf_release(&e2);
+	lineage_graph_free(g1);
+	lineage_graph_free(g2);
+	store_free(s1);
+	store_free(s2);
+	free(db1);
+	free(db2);
+	free(err1);
+	free(err2);
+	db1 = gi_xstrfmt("rm -rf '%s'", tdir);
+	assert_int_equal(system(db1), 0);
+	free(db1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -412,6 +572,7 @@ int main(void)
 		cmocka_unit_test(test_lineage_build__incremental),
 		cmocka_unit_test(test_lineage_build__corrupt_stored),
 		cmocka_unit_test(test_lineage_build__facts_cache),
+		cmocka_unit_test(test_lineage_build__two_threads),
 	};
 	return cmocka_run_group_tests(tests, make_repo, remove_repo);
 }
