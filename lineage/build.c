@@ -14,7 +14,6 @@
 
 #include <git2.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -906,23 +905,16 @@ static void resolve_c(struct lineage_build *bd, uint32_t i)
  * bd->warn for the file's first use, so they come in the same order as
  * when each file was loaded on demand.
  *
- * The scan runs on up to BULK_THREADS threads taking BULK_CHUNK files at a
- * time from a shared index.  The scan of file k writes only file k's slots
- * (py or cf, py_state, warn, off, len, part) and its thread's own buffers;
- * the facts are cached after the join, in blob order as before, so the
- * graph, the warnings and the cache do not depend on the thread count.
+ * With two threads the main thread reads the blobs and a worker scans them,
+ * in file order, at most BULK_WINDOW blobs behind.  libgit2 reads through
+ * one object database one at a time (git_odb holds its lock across a pack
+ * read), so reading on both threads only made them wait for each other.
+ * Only the worker scans and encodes, in the order one thread would, so
+ * the graph, the warnings and the cache do not depend on the thread count.
  */
-#define BULK_THREADS 2
-#define BULK_CHUNK 32
 #define BULK_MIN_THREADED 256 /* fewer blobs to scan: one thread */
-
-/* One thread's share of a bulk scan: what it encoded, back to back. */
-struct bulk_part {
-	struct bulk *b;
-	git_odb *odb;
-	struct gi_buf enc;
-	struct gi_buf one;     /* one file's encoded facts */
-};
+#define BULK_WINDOW 1024      /* blobs read and not yet scanned, at most */
+#define BULK_CHUNK 64         /* blobs read between two hand-overs */
 
 struct bulk {
 	struct lineage_build *bd;
@@ -932,10 +924,17 @@ struct bulk {
 	const char **blobs;    /* hex[k], for the store */
 	size_t n;
 	size_t *todo, ntodo;   /* the bulk files the cache did not have */
-	atomic_size_t next;    /* the next todo[] to take */
-	struct bulk_part parts[BULK_THREADS];
-	size_t *off, *len;     /* per file: where in its part's enc (len 0: not to cache) */
-	uint8_t *part;         /* per file: which part scanned it */
+	struct gi_buf enc;     /* scanned facts, encoded back to back */
+	size_t *off, *len;     /* per file: where in enc (len 0: not to cache) */
+};
+
+/* The hand-over between the reading main thread and the scanning worker. */
+struct bulk_pipe {
+	struct bulk *b;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	size_t nread, nscanned;                /* of todo[], under lock */
+	git_odb_object *ring[BULK_WINDOW];     /* todo[j]'s blob at j % BULK_WINDOW */
 };
 
 /* A store_facts_fn: decode cached facts of bulk file k (damaged or flagged ones stay unloaded). */
@@ -980,25 +979,32 @@ static int read_blob(struct lineage_build *bd, git_odb *odb, uint32_t i, git_odb
 	return 0;
 }
 
-/* Scan bulk file k into bd's facts, its warning kept for later and its facts encoded into p->enc. */
-static void bulk_scan(struct bulk_part *p, size_t k)
+/* The blob of bulk file k, marked loaded; NULL when it cannot be read (its warning kept). */
+static git_odb_object *bulk_read(struct bulk *b, git_odb *odb, size_t k)
 {
-	struct bulk *b = p->b;
+	struct lineage_build *bd = b->bd;
+	uint32_t i = b->files[k];
+	git_odb_object *o = NULL;
+
+	bd->py_state[i] = 1;
+	if (read_blob(bd, odb, i, &o)) {
+		bd->warn[i] = gi_xstrdup(gi_error_last());
+		gi_error_clear();
+		return NULL;
+	}
+	return o;
+}
+
+/* Scan bulk file k's blob `o` (freed here) into bd's facts, its warning kept for later and its facts encoded into b->enc. */
+static void bulk_scan(struct bulk *b, size_t k, git_odb_object *o, struct gi_buf *one)
+{
 	struct lineage_build *bd = b->bd;
 	uint32_t i = b->files[k];
 	const char *path = bd->files[i].path, *text;
-	git_odb_object *o = NULL;
-	size_t len;
+	size_t len = git_odb_object_size(o);
 	int err;
 
-	gi_buf_reset(&p->one);
-	bd->py_state[i] = 1;
-	if (read_blob(bd, p->odb, i, &o)) {
-		bd->warn[i] = gi_xstrdup(gi_error_last());
-		gi_error_clear();
-		return;
-	}
-	len = git_odb_object_size(o);
+	gi_buf_reset(one);
 	text = len ? git_odb_object_data(o) : "";
 	if (b->c)
 		err = lineage_cscan(path, text, len, &bd->cf[i]);
@@ -1008,30 +1014,62 @@ static void bulk_scan(struct bulk_part *p, size_t k)
 	if (err)
 		bd->warn[i] = gi_xstrdup(gi_error_last());
 	gi_error_clear();
-	err = b->c ? lineage_cfacts_encode(&bd->cf[i], &p->one)
-		   : lineage_pyfacts_encode(&bd->py[i], &p->one);
-	if (!err && p->one.len) {
-		b->off[k] = p->enc.len;
-		b->len[k] = p->one.len;
-		b->part[k] = (uint8_t)(p - b->parts);
-		gi_buf_add(&p->enc, p->one.ptr, p->one.len);
+	err = b->c ? lineage_cfacts_encode(&bd->cf[i], one) : lineage_pyfacts_encode(&bd->py[i], one);
+	if (!err && one->len) {
+		b->off[k] = b->enc.len;
+		b->len[k] = one->len;
+		gi_buf_add(&b->enc, one->ptr, one->len);
 	}
 	gi_error_clear();
 }
 
-/* A thread's loop: scan todo[] files, BULK_CHUNK at a time, until none is left. */
-static void *bulk_run(void *arg)
+/* The worker: scan the todo[] blobs as the main thread reads them. */
+static void *bulk_scanner(void *arg)
 {
-	struct bulk_part *p = arg;
-	struct bulk *b = p->b;
-	size_t j, end;
+	struct bulk_pipe *q = arg;
+	struct bulk *b = q->b;
+	struct gi_buf one = GI_BUF_INIT;
+	size_t j = 0, avail;
 
-	while ((j = atomic_fetch_add(&b->next, BULK_CHUNK)) < b->ntodo) {
-		end = b->ntodo - j < BULK_CHUNK ? b->ntodo : j + BULK_CHUNK;
-		for (; j < end; j++)
-			bulk_scan(p, b->todo[j]);
+	while (j < b->ntodo) {
+		pthread_mutex_lock(&q->lock);
+		q->nscanned = j;
+		pthread_cond_signal(&q->cond);
+		while (q->nread == j)
+			pthread_cond_wait(&q->cond, &q->lock);
+		avail = q->nread;
+		pthread_mutex_unlock(&q->lock);
+		for (; j < avail; j++)
+			if (q->ring[j % BULK_WINDOW])
+				bulk_scan(b, b->todo[j], q->ring[j % BULK_WINDOW], &one);
 	}
+	gi_buf_release(&one);
 	return NULL;
+}
+
+/* The main thread: read the todo[] blobs ahead of the worker, BULK_CHUNK at a time. */
+static void bulk_reader(struct bulk_pipe *q, git_odb *odb)
+{
+	struct bulk *b = q->b;
+	size_t j = 0, end;
+
+	while (j < b->ntodo) {
+		pthread_mutex_lock(&q->lock);
+		q->nread = j;
+		pthread_cond_signal(&q->cond);
+		while (j - q->nscanned >= BULK_WINDOW)
+			pthread_cond_wait(&q->cond, &q->lock);
+		end = q->nscanned + BULK_WINDOW;
+		pthread_mutex_unlock(&q->lock);
+		end = end - j > BULK_CHUNK ? j + BULK_CHUNK : end;
+		end = end > b->ntodo ? b->ntodo : end;
+		for (; j < end; j++)
+			q->ring[j % BULK_WINDOW] = bulk_read(b, odb, b->todo[j]);
+	}
+	pthread_mutex_lock(&q->lock);
+	q->nread = j;
+	pthread_cond_signal(&q->cond);
+	pthread_mutex_unlock(&q->lock);
 }
 
 int lineage_scan_threads(size_t nblobs)
@@ -1048,31 +1086,38 @@ int lineage_scan_threads(size_t nblobs)
 	}
 	if (n < 0)
 		n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n >= BULK_THREADS ? BULK_THREADS : 1;
+	return n >= 2 ? 2 : 1;
 }
 
-/* Scan the todo[] files on lineage_scan_threads() threads (fewer if one cannot start). */
+/* Read and scan the todo[] files: on two threads when lineage_scan_threads() says so. */
 static void bulk_scan_all(struct bulk *b, git_odb *odb)
 {
-	int nthreads = lineage_scan_threads(b->ntodo), started = 0;
-	pthread_t tid[BULK_THREADS];
+	struct gi_buf one = GI_BUF_INIT;
+	struct bulk_pipe *q;
+	pthread_t tid;
+	git_odb_object *o;
 
-	for (int t = 0; t < BULK_THREADS; t++) {
-		b->parts[t].b = b;
-		b->parts[t].odb = odb;
-		gi_buf_init(&b->parts[t].enc, SIZE_MAX);
-		gi_buf_init(&b->parts[t].one, GI_BUF_MAX_DEFAULT);
+	if (lineage_scan_threads(b->ntodo) > 1) {
+		q = gi_xcalloc(1, sizeof(*q));
+		q->b = b;
+		pthread_mutex_init(&q->lock, NULL);
+		pthread_cond_init(&q->cond, NULL);
+		if (!pthread_create(&tid, NULL, bulk_scanner, q)) {
+			bulk_reader(q, odb);
+			pthread_join(tid, NULL);
+			b->ntodo = 0;
+		}
+		pthread_cond_destroy(&q->cond);
+		pthread_mutex_destroy(&q->lock);
+		free(q);
 	}
-	atomic_init(&b->next, 0);
-	while (started + 1 < nthreads &&
-	       !pthread_create(&tid[started], NULL, bulk_run, &b->parts[started + 1]))
-		started++;
-	bulk_run(&b->parts[0]);
-	for (int t = 0; t < started; t++)
-		pthread_join(tid[t], NULL);
+	for (size_t j = 0; j < b->ntodo; j++) /* one thread */
+		if ((o = bulk_read(b, odb, b->todo[j])))
+			bulk_scan(b, b->todo[j], o, &one);
+	gi_buf_release(&one);
 }
 
-/* Scan what the cache did not have, then cache it in blob order (a failure to cache is silent). */
+/* Scan what the cache did not have, then cache it (a failure to cache is silent). */
 static void bulk_scan_missing(struct bulk *b, git_odb *odb)
 {
 	struct store_facts_row *rows = gi_xmallocarray(b->n ? b->n : 1, sizeof(*rows));
@@ -1087,7 +1132,7 @@ static void bulk_scan_missing(struct bulk *b, git_odb *odb)
 		if (!b->len[k])
 			continue;
 		rows[nrows].blob = b->blobs[k];
-		rows[nrows].data = b->parts[b->part[k]].enc.ptr + b->off[k];
+		rows[nrows].data = b->enc.ptr + b->off[k];
 		rows[nrows].len = b->len[k];
 		nrows++;
 	}
@@ -1096,10 +1141,6 @@ static void bulk_scan_missing(struct bulk *b, git_odb *odb)
 		gi_error_clear();
 	free(rows);
 	free(b->todo);
-	for (int t = 0; t < BULK_THREADS; t++) {
-		gi_buf_release(&b->parts[t].enc);
-		gi_buf_release(&b->parts[t].one);
-	}
 }
 
 /* Load the facts of every non-link source file of one kind (c: C, else Python). */
@@ -1110,6 +1151,7 @@ static void bulk_load(struct lineage_build *bd, git_odb *odb, int c)
 	memset(&b, 0, sizeof(b));
 	b.bd = bd;
 	b.c = c;
+	gi_buf_init(&b.enc, SIZE_MAX);
 	b.files = gi_xmallocarray(bd->nfiles ? bd->nfiles : 1, sizeof(*b.files));
 	for (uint32_t i = 0; i < bd->nfiles; i++)
 		if (!bd->files[i].link && (c ? is_c_source(bd->files[i].path)
@@ -1119,7 +1161,6 @@ static void bulk_load(struct lineage_build *bd, git_odb *odb, int c)
 	b.blobs = gi_xmallocarray(b.n ? b.n : 1, sizeof(*b.blobs));
 	b.off = gi_xcalloc(b.n ? b.n : 1, sizeof(*b.off));
 	b.len = gi_xcalloc(b.n ? b.n : 1, sizeof(*b.len));
-	b.part = gi_xcalloc(b.n ? b.n : 1, sizeof(*b.part));
 	for (size_t k = 0; k < b.n; k++) {
 		git_oid_tostr(b.hex[k], sizeof(b.hex[k]), &bd->files[b.files[k]].oid);
 		b.blobs[k] = b.hex[k];
@@ -1133,7 +1174,7 @@ static void bulk_load(struct lineage_build *bd, git_odb *odb, int c)
 	free(b.blobs);
 	free(b.off);
 	free(b.len);
-	free(b.part);
+	gi_buf_release(&b.enc);
 }
 
 /*
