@@ -414,7 +414,7 @@ static char tdir[] = "/tmp/gi-test-threads-XXXXXX";
 /*
  * 320 Python and 300 C files importing and including each other, with
  * files that warn spread among them: binary (a NUL byte), a line over
- * 1 MiB, a bracket never closed.
+ * 1 MiB, a bracket never closed, a blob missing from the object database.
  */
 static void make_wide_repo(void)
 {
@@ -435,7 +435,8 @@ static void make_wide_repo(void)
 		"printf '#include \"u100.h\"\\n\\000' > csrc/c200.c && "
 		"printf 'from pkg.m100 import f\\n' > tests/test_a.py && "
 		"printf 'a\\n' > d0.csv && printf 'b\\n' > d1.csv && "
-		"git add -A && git -c user.name=t -c user.email=t@example.com commit -qm init", tdir);
+		"git add -A && git -c user.name=t -c user.email=t@example.com commit -qm init && "
+		"rm .git/objects/$(git rev-parse HEAD:pkg/m270.py | sed 's|^..|&/|')", tdir);
 
 	assert_int_equal(system(cmd), 0);
 	free(cmd);
@@ -540,13 +541,14 @@ static void test_lineage_build__two_threads(void **state)
 	g1 = build_with("1", db1, err1, &s1);
 	g2 = build_with("2", db2, err2, &s2);
 	assert_same(g1, g2);
-	assert_int_equal(lineage_graph_warnings(g1)->nr, 4);
+	assert_int_equal(lineage_graph_warnings(g1)->nr, 5);
 	read_all(err1, &e1);
 	read_all(err2, &e2);
 	assert_int_equal(e1.len, e2.len);
 	assert_memory_equal(e1.ptr, e2.ptr, e1.len);
 	assert_non_null(strstr(gi_buf_cstr(&e1), "pkg/m150.py"));
 	assert_true(strstr(gi_buf_cstr(&e1), "pkg/m150.py") < strstr(gi_buf_cstr(&e1), "pkg/m310.py"));
+	assert_non_null(strstr(gi_buf_cstr(&e1), "cannot read a blob"));
 	assert_true(same_facts(s1, s2) >= 600);
 	assert_true(has_edge(g2, LINEAGE_NODE_FILE, "csrc/c100.c", LINEAGE_EDGE_INCLUDES, "csrc/u150.h"));
 	gi_buf_release(&e1);
