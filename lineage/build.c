@@ -995,7 +995,7 @@ static git_odb_object *bulk_read(struct bulk *b, git_odb *odb, size_t k)
 	return o;
 }
 
-/* Scan bulk file k's blob `o` (freed here) into bd's facts, its warning kept for later and its facts encoded into b->enc. */
+/* Scan bulk file k's blob `o` into bd's facts; its warning kept, its facts encoded into b->enc. */
 static void bulk_scan(struct bulk *b, size_t k, git_odb_object *o, struct gi_buf *one)
 {
 	struct lineage_build *bd = b->bd;
@@ -1010,7 +1010,6 @@ static void bulk_scan(struct bulk *b, size_t k, git_odb_object *o, struct gi_buf
 		err = lineage_cscan(path, text, len, &bd->cf[i]);
 	else
 		err = lineage_pyscan(path, text, len, &bd->py[i]);
-	git_odb_object_free(o);
 	if (err)
 		bd->warn[i] = gi_xstrdup(gi_error_last());
 	gi_error_clear();
@@ -1047,7 +1046,12 @@ static void *bulk_scanner(void *arg)
 	return NULL;
 }
 
-/* The main thread: read the todo[] blobs ahead of the worker, BULK_CHUNK at a time. */
+/*
+ * The main thread: read the todo[] blobs ahead of the worker, BULK_CHUNK at
+ * a time.  It also frees them, as it reuses their slots: freed on the worker,
+ * each blob took the lock of the main thread's malloc arena, that is one
+ * futex call per blob.
+ */
 static void bulk_reader(struct bulk_pipe *q, git_odb *odb)
 {
 	struct bulk *b = q->b;
@@ -1063,8 +1067,10 @@ static void bulk_reader(struct bulk_pipe *q, git_odb *odb)
 		pthread_mutex_unlock(&q->lock);
 		end = end - j > BULK_CHUNK ? j + BULK_CHUNK : end;
 		end = end > b->ntodo ? b->ntodo : end;
-		for (; j < end; j++)
+		for (; j < end; j++) {
+			git_odb_object_free(q->ring[j % BULK_WINDOW]);
 			q->ring[j % BULK_WINDOW] = bulk_read(b, odb, b->todo[j]);
+		}
 	}
 	pthread_mutex_lock(&q->lock);
 	q->nread = j;
@@ -1107,13 +1113,17 @@ static void bulk_scan_all(struct bulk *b, git_odb *odb)
 			pthread_join(tid, NULL);
 			b->ntodo = 0;
 		}
+		for (size_t j = 0; j < BULK_WINDOW; j++)
+			git_odb_object_free(q->ring[j]);
 		pthread_cond_destroy(&q->cond);
 		pthread_mutex_destroy(&q->lock);
 		free(q);
 	}
-	for (size_t j = 0; j < b->ntodo; j++) /* one thread */
+	for (size_t j = 0; j < b->ntodo; j++) { /* one thread */
 		if ((o = bulk_read(b, odb, b->todo[j])))
 			bulk_scan(b, b->todo[j], o, &one);
+		git_odb_object_free(o);
+	}
 	gi_buf_release(&one);
 }
 
