@@ -444,18 +444,36 @@ static void make_wide_repo(void)
 	free(cmd);
 }
 
-/* The full build of HEAD in tdir/r with GI_THREADS=threads into store `db`; stderr into `err`. */
-static struct lineage_graph *build_with(const char *threads, const char *db, const char *err,
-					struct store **st)
+static void read_all(const char *file, struct gi_buf *out)
 {
-	char *path = gi_xstrfmt("%s/r", tdir), oid[41];
+	FILE *f = fopen(file, "r");
+	char chunk[4096];
+	size_t n;
+
+	assert_non_null(f);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)))
+		gi_buf_add(out, chunk, n);
+	fclose(f);
+}
+
+/*
+ * The full build of HEAD in tdir/r with GI_THREADS=threads, into a new
+ * store tdir/<threads>.db; what it printed on stderr into `err`.
+ */
+static struct lineage_graph *build_with(const char *threads, struct store **st, struct gi_buf *err)
+{
+	char path[sizeof(tdir) + 16], oid[41];
 	struct lineage_repo *repo = NULL;
 	struct lineage_graph *g = NULL;
-	int fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644), saved = dup(2);
+	int fd, saved = dup(2);
 
+	snprintf(path, sizeof(path), "%s/%s.err", tdir, threads);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	assert_true(fd >= 0 && saved >= 0);
 	setenv("GI_THREADS", threads, 1);
-	assert_int_equal(store_open(st, db, STORE_CREATE), 0);
+	snprintf(path, sizeof(path), "%s/%s.db", tdir, threads);
+	assert_int_equal(store_open(st, path, STORE_CREATE), 0);
+	snprintf(path, sizeof(path), "%s/r", tdir);
 	assert_int_equal(lineage_repo_open(&repo, path), 0);
 	assert_int_equal(lineage_repo_resolve(repo, "HEAD", oid), 0);
 	fflush(stderr);
@@ -467,20 +485,9 @@ static struct lineage_graph *build_with(const char *threads, const char *db, con
 	close(saved);
 	unsetenv("GI_THREADS");
 	lineage_repo_free(repo);
-	free(path);
+	snprintf(path, sizeof(path), "%s/%s.err", tdir, threads);
+	read_all(path, err);
 	return g;
-}
-
-static void read_all(const char *file, struct gi_buf *out)
-{
-	FILE *f = fopen(file, "r");
-	char chunk[4096];
-	size_t n;
-
-	assert_non_null(f);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)))
-		gi_buf_add(out, chunk, n);
-	fclose(f);
 }
 
 /* Assert both stores cache the same facts for every blob at HEAD; the number of blobs cached. */
@@ -522,17 +529,13 @@ static size_t same_facts(struct store *a, struct store *b)
  */
 static void test_lineage_build__two_threads(void **state)
 {
-	char *db1, *db2, *err1, *err2;
 	struct store *s1 = NULL, *s2 = NULL;
 	struct lineage_graph *g1, *g2;
 	struct gi_buf e1 = GI_BUF_INIT, e2 = GI_BUF_INIT;
+	char cmd[sizeof(tdir) + 16];
 
 	(void)state;
 	assert_non_null(mkdtemp(tdir));
-	db1 = gi_xstrfmt("%s/one.db", tdir);
-	db2 = gi_xstrfmt("%s/two.db", tdir);
-	err1 = gi_xstrfmt("%s/one.err", tdir);
-	err2 = gi_xstrfmt("%s/two.err", tdir);
 	make_wide_repo();
 	setenv("GI_THREADS", "1", 1);
 	assert_int_equal(lineage_scan_threads(300), 1);
@@ -540,12 +543,10 @@ static void test_lineage_build__two_threads(void **state)
 	assert_int_equal(lineage_scan_threads(100), 1); /* too few to be worth a thread */
 	if (git_libgit2_features() & GIT_FEATURE_THREADS)
 		assert_int_equal(lineage_scan_threads(300), 2);
-	g1 = build_with("1", db1, err1, &s1);
-	g2 = build_with("2", db2, err2, &s2);
+	g1 = build_with("1", &s1, &e1);
+	g2 = build_with("2", &s2, &e2);
 	assert_same(g1, g2);
 	assert_int_equal(lineage_graph_warnings(g1)->nr, 5);
-	read_all(err1, &e1);
-	read_all(err2, &e2);
 	assert_int_equal(e1.len, e2.len);
 	assert_memory_equal(e1.ptr, e2.ptr, e1.len);
 	assert_non_null(strstr(gi_buf_cstr(&e1), "pkg/m150.py"));
@@ -559,13 +560,8 @@ static void test_lineage_build__two_threads(void **state)
 	lineage_graph_free(g2);
 	store_free(s1);
 	store_free(s2);
-	free(db1);
-	free(db2);
-	free(err1);
-	free(err2);
-	db1 = gi_xstrfmt("rm -rf '%s'", tdir);
-	assert_int_equal(system(db1), 0);
-	free(db1);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tdir);
+	assert_int_equal(system(cmd), 0);
 }
 
 int main(void)
