@@ -260,11 +260,12 @@ int lineage_resolve_pathlit(const struct lineage_resolver *r, const char *file,
 			    const char *text, struct gi_buf *out);
 
 /*
- * How many threads a full build (build.c) scans `nblobs` uncached blobs on:
- * 2 when there are at least 256, libgit2 is built thread-safe and two CPUs
- * are online, else 1.  GI_THREADS=1 in the environment makes it 1,
- * GI_THREADS=2 (or more) counts as two CPUs.  The graph, its warnings and
- * the facts cached do not depend on it.
+ * How many threads a full build (build.c) reads and scans its `nblobs`
+ * uncached blobs on: 2 (the main one reads, a worker scans) when there are
+ * at least 256, libgit2 is built thread-safe and two CPUs are online, else
+ * 1.  GI_THREADS=1 in the environment makes it 1, GI_THREADS=2 (or more)
+ * counts as two CPUs.  The graph, its warnings and the facts cached do not
+ * depend on it.
  */
 int lineage_scan_threads(size_t nblobs);
 
