@@ -195,8 +195,9 @@ int lineage_graph_apply(const struct lineage_graph *a, const struct lineage_delt
  * g becomes g + d: in place when d keeps g's nodes and the length of every
  * list it replaces (an edit that changes no edge and no node's placement
  * flags costs O(changes log nodes): no walk from the tests; one that moves
- * an edge, O(changes + graph walk)), else through lineage_graph_apply().  GI_ECORRUPT as there; g is
- * then unchanged or, for a delta damaged past its checks, must be freed.
+ * an edge, O(changes + graph walk)), else through lineage_graph_apply().
+ * GI_ECORRUPT as there; g is then unchanged or, for a delta damaged past
+ * its checks, must be freed.
  */
 int lineage_graph_patch(struct lineage_graph *g, const struct lineage_delta *d, const char *what);
 
