@@ -1095,30 +1095,37 @@ int lineage_scan_threads(size_t nblobs)
 	return n >= 2 ? 2 : 1;
 }
 
+/* Read the todo[] files here and scan them on a worker: 0, or -1 when it cannot start. */
+static int bulk_scan_two(struct bulk *b, git_odb *odb)
+{
+	struct bulk_pipe *q = gi_xcalloc(1, sizeof(*q));
+	pthread_t tid;
+	int err;
+
+	q->b = b;
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_cond_init(&q->cond, NULL);
+	err = pthread_create(&tid, NULL, bulk_scanner, q) ? -1 : 0;
+	if (!err) {
+		bulk_reader(q, odb);
+		pthread_join(tid, NULL);
+	}
+	for (size_t j = 0; j < BULK_WINDOW; j++)
+		git_odb_object_free(q->ring[j]);
+	pthread_cond_destroy(&q->cond);
+	pthread_mutex_destroy(&q->lock);
+	free(q);
+	return err;
+}
+
 /* Read and scan the todo[] files: on two threads when lineage_scan_threads() says so. */
 static void bulk_scan_all(struct bulk *b, git_odb *odb)
 {
 	struct gi_buf one = GI_BUF_INIT;
-	struct bulk_pipe *q;
-	pthread_t tid;
 	git_odb_object *o;
 
-	if (lineage_scan_threads(b->ntodo) > 1) {
-		q = gi_xcalloc(1, sizeof(*q));
-		q->b = b;
-		pthread_mutex_init(&q->lock, NULL);
-		pthread_cond_init(&q->cond, NULL);
-		if (!pthread_create(&tid, NULL, bulk_scanner, q)) {
-			bulk_reader(q, odb);
-			pthread_join(tid, NULL);
-			b->ntodo = 0;
-		}
-		for (size_t j = 0; j < BULK_WINDOW; j++)
-			git_odb_object_free(q->ring[j]);
-		pthread_cond_destroy(&q->cond);
-		pthread_mutex_destroy(&q->lock);
-		free(q);
-	}
+	if (lineage_scan_threads(b->ntodo) > 1 && !bulk_scan_two(b, odb))
+		return;
 	for (size_t j = 0; j < b->ntodo; j++) { /* one thread */
 		if ((o = bulk_read(b, odb, b->todo[j])))
 			bulk_scan(b, b->todo[j], o, &one);

@@ -444,18 +444,6 @@ static void make_wide_repo(void)
 	free(cmd);
 }
 
-static void read_all(const char *file, struct gi_buf *out)
-{
-	FILE *f = fopen(file, "r");
-	char chunk[4096];
-	size_t n;
-
-	assert_non_null(f);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)))
-		gi_buf_add(out, chunk, n);
-	fclose(f);
-}
-
 /*
  * The full build of HEAD in tdir/r with GI_THREADS=threads, into a new
  * store tdir/<threads>.db; what it printed on stderr into `err`.
@@ -486,7 +474,7 @@ static struct lineage_graph *build_with(const char *threads, struct store **st, 
 	unsetenv("GI_THREADS");
 	lineage_repo_free(repo);
 	snprintf(path, sizeof(path), "%s/%s.err", tdir, threads);
-	read_all(path, err);
+	assert_int_equal(gi_read_file(path, GI_BUF_MAX_DEFAULT, err), 0);
 	return g;
 }
 
